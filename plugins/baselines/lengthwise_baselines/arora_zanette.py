@@ -1,0 +1,95 @@
+"""Self-normalised length penalty on correct answers (Arora & Zanette 2025, "Training Language
+Models to Reason Efficiently", arXiv 2502.04463, §3).
+
+Within each group, over its *correct* responses only::
+
+    z(y)  = (ℓ - MEAN_correct) / (STD_correct + ε)          STD with ddof = 0, ε = 1e-7
+    R(y)  = R_c(y) - α · σ(z(y))     if y is correct
+            wrong_reward              if y is wrong
+
+σ is the logistic sigmoid. The paper writes R = 1{correct}·(1 - α·σ(z)); with the default scale
+{1, 0} that is the same number, and for other scales the penalty stays additive (Laser's unified
+view: C = R, λ = 1{correct}, S = -α·σ(z)).
+
+Checked against Zanette-Labs/efficient-reasoning ``reward_server/math_server.py`` (``query``,
+reward_type ``sigmoid``, commit e3611e4b): lengths of the correct responses per question,
+``np.std(lens) + 1e-7`` (population std), ``accuracy * (1 - alpha * sigmoid(relative_length))``,
+reward 0 when wrong. α = 0.1 is the value in ``run_rloo_1.5B.sh``/``run_rloo_7B.sh``; the paper
+sweeps α ∈ {0.05, 0.1, 0.2, 0.4}.
+
+One correct response (or all correct ones the same length): STD = 0, so z = 0/ε = 0 and the
+correct response gets R_c - α/2 — as in the official server. hkust-nlp/Laser's reimplementation
+(``compute_norm_length_penalty``) differs: α = 0.4, unbiased std + 1e-6, and for a single correct
+response MEAN = 0, STD = 1 (so z = ℓ and the penalty is ≈ α); we follow the authors' code.
+
+With ``α <= correct_reward - wrong_reward`` (checked) a correct response (> R_c - α) never scores
+below a wrong one.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from lengthwise import RewardShaper, ShapedRewards
+from lengthwise.correctness import CorrectnessParams, correctness_reward
+from lengthwise.groupstats import group_mean, group_std
+
+__all__ = ["AroraZanetteParams", "AroraZanette", "normalised_correct_length"]
+
+
+class AroraZanetteParams(CorrectnessParams):
+    """{1, 0} scale, penalty weight α and the std epsilon."""
+
+    correct_reward: float = Field(1.0, allow_inf_nan=False)
+    wrong_reward: float = Field(0.0, allow_inf_nan=False)
+    alpha: float = Field(0.1, ge=0, allow_inf_nan=False, description="α: largest penalty on a correct answer")
+    std_epsilon: float = Field(1e-7, gt=0, allow_inf_nan=False, description="ε added to the group std")
+
+    @model_validator(mode="after")
+    def _penalty_keeps_order(self) -> "AroraZanetteParams":
+        if self.alpha > self.correct_reward - self.wrong_reward:
+            raise ValueError("alpha must not exceed correct_reward - wrong_reward (a wrong answer would outrank)")
+        return self
+
+
+def normalised_correct_length(lengths, correct, group, n_groups, eps) -> np.ndarray:
+    """z = (ℓ - mean)/(std + ε) over each group's correct responses; 0 for wrong responses."""
+    ell = np.asarray(lengths, dtype=np.float64)
+    mask = np.asarray(correct, dtype=bool)
+    mean = group_mean(ell, group, n_groups, mask)
+    std = group_std(ell, group, n_groups, mask, ddof=0)
+    with np.errstate(invalid="ignore"):
+        z = (ell - mean) / (std + eps)
+    return np.where(mask, z, 0.0)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # Split by sign so exp never overflows for |x| large (z can be ~1e11 when ε is tiny).
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    ex = np.exp(x[~pos])
+    out[~pos] = ex / (1.0 + ex)
+    return out
+
+
+class AroraZanette(RewardShaper):
+    """Arora & Zanette: correct reward 1 - α·σ((ℓ - mean)/std) over the group's correct answers."""
+
+    name: ClassVar[str] = "arora-zanette"
+    Params = AroraZanetteParams
+    params: AroraZanetteParams
+
+    def shape(self, batch, difficulty=None) -> ShapedRewards:
+        p = self.params
+        rc = correctness_reward(batch.correct, p)
+        z = normalised_correct_length(batch.lengths, batch.correct, batch.group, batch.n_groups, p.std_epsilon)
+        length = np.where(batch.correct, -p.alpha * _sigmoid(z), 0.0)
+        return ShapedRewards(
+            rewards=rc + length,
+            terms={"correctness": rc, "length": length},
+            metrics={"length_term_mean": float(length.mean()) if len(batch) else 0.0},
+        )
