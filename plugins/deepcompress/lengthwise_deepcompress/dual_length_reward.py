@@ -1,0 +1,190 @@
+"""DeepCompress dual length reward (Liang et al. 2025, arXiv 2510.27419, §3 "Dual Length
+Reward"): among correct answers, shorter is better on simple prompts and longer on hard ones.
+
+For response y of prompt q, with s(q) = +1 if q is "simple" and -1 if "hard" (the
+``deepcompress`` difficulty estimator, :mod:`lengthwise_deepcompress.difficulty`)::
+
+    z(y)   = (ℓ(y) - MEAN_q ℓ) / (STD_q ℓ + ε)        over q's group; STD with ddof = 0, ε = 1e-6
+    S(y)   = σ(-s(q) · z(y))                          σ the logistic sigmoid, S ∈ (0, 1), S = 1/2 at the mean
+    O(y)   = min(0, -(ℓ - (L_max - L_c)) / L_c · f)   DAPO overlong term, off unless L_c > 0
+    R(y)   = R_c(y) + w · 1[y correct] · S(y) + O(y)  R_c = +1 correct, -1 wrong; w = 0.2
+
+So on a simple prompt the shortest correct answer gets the largest bonus (up to w) and on a hard
+prompt the longest one does; wrong answers get no length term. z uses the whole group by
+default (``standardize_over="group"``); ``"correct"`` standardises over the group's correct
+answers only. ``centered=True`` uses S - 1/2 (bonus in (-w/2, w/2)) instead; GRPO's group
+normalisation makes the two almost equivalent, but they differ by w/2 between a correct and a
+wrong answer of the same group.
+
+Sources checked: Skytliang/DeepCompress ``utils/reward_utils/reward_func.py`` (``reward_func``):
+the score is +1 if a ``</think>`` is present and the text after the last one holds a correct
+answer, else -1 — set ``scoring.require_think_close: true`` and ``answer_after_think: true`` in a
+lengthwise config to grade the same way (the shaper only sees ``batch.correct``).
+``scripts/train/deepcompress-zero-{3b,7b}.sh``: ``length_reward.weight=0.2``,
+``length_reward.only_correct=True``, ``overlong_buffer.enable=True``, ``overlong_buffer.len=2048``,
+``overlong_buffer.penalty_factor=1.0``, ``max_response_length=10240``, ``rollout.n=16``. The
+forked verl that implements ``length_reward`` is not public and the paper's equations could not
+be read from the stored copy of its HTML; the standardisation set, ε, ddof and centring above are
+our reading of the paper's description ("sigmoid of the group-standardised length, sign set by
+difficulty"), exposed as parameters.
+
+The DAPO overlong term is **off by default** (``overlong_buffer_len=0``): it is part of the
+paper's training recipe (also used by its DeepMath-Zero baseline), not of the dual reward, and a
+2048-token buffer only makes sense with a cap near the scripts' 10240 (with a small cap it would
+penalise every response). To reproduce the scripts set ``overlong_buffer_len: 2048,
+overlong_penalty_factor: 1.0``. As in verl's DAPO reward manager it applies to correct and wrong
+answers alike, with L_max the response's own cap (``batch.caps``); the buffer is clamped to the
+cap and ℓ to L_max, so O ∈ [-f, 0].
+
+Wrong never outranks correct: a correct answer scores at least R_c + w·min S - f and a wrong one
+at most the wrong reward; the params validator requires the former to be >= the latter.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from lengthwise import Difficulty, RewardShaper, ShapedRewards
+from lengthwise.correctness import CorrectnessParams, correctness_reward
+from lengthwise.groupstats import group_mean, group_std
+
+from .difficulty import HARD, SIMPLE
+
+__all__ = [
+    "DualLengthRewardParams",
+    "DualLengthReward",
+    "standardised_lengths",
+    "dual_length_term",
+    "overlong_penalty",
+    "difficulty_sign",
+    "sigmoid",
+]
+
+
+class DualLengthRewardParams(CorrectnessParams):
+    """±1 correctness, length weight w, standardisation options and the optional DAPO overlong term."""
+
+    correct_reward: float = Field(1.0, allow_inf_nan=False)
+    wrong_reward: float = Field(-1.0, allow_inf_nan=False)
+    weight: float = Field(0.2, ge=0, allow_inf_nan=False, description="w: length_reward.weight")
+    standardize_over: Literal["group", "correct"] = Field(
+        "group", description="which responses of the group define MEAN and STD of the length"
+    )
+    std_epsilon: float = Field(1e-6, gt=0, allow_inf_nan=False, description="ε added to the group std")
+    std_ddof: Literal[0, 1] = Field(0, description="0: population std, 1: sample std")
+    centered: bool = Field(False, description="use σ(·) - 1/2 instead of σ(·) as the length term")
+    overlong_buffer_len: int = Field(0, ge=0, description="L_c of DAPO's overlong term; 0 disables it")
+    overlong_penalty_factor: float = Field(1.0, ge=0, allow_inf_nan=False, description="f: penalty at the cap")
+
+    @model_validator(mode="after")
+    def _correct_stays_above_wrong(self) -> "DualLengthRewardParams":
+        worst_length = -0.5 * self.weight if self.centered else 0.0
+        worst_overlong = -self.overlong_penalty_factor if self.overlong_buffer_len > 0 else 0.0
+        if self.correct_reward + worst_length + worst_overlong < self.wrong_reward:
+            raise ValueError(
+                "correct_reward + lowest length term - overlong_penalty_factor must be >= wrong_reward "
+                "(otherwise a wrong answer could outrank a correct one)"
+            )
+        return self
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function, split by sign so ``exp`` never overflows."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    ex = np.exp(x[~pos])
+    out[~pos] = ex / (1.0 + ex)
+    return out
+
+
+def standardised_lengths(
+    lengths: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    mask: np.ndarray | None = None,
+    eps: float = 1e-6,
+    ddof: int = 0,
+) -> np.ndarray:
+    """z = (ℓ - MEAN)/(STD + ε) with MEAN, STD over the ``mask``-selected responses of each group.
+
+    Responses whose group has no selected response (or too few for ``ddof``) get z = 0.
+    """
+    ell = np.asarray(lengths, dtype=np.float64)
+    mean = group_mean(ell, group, n_groups, mask)
+    std = group_std(ell, group, n_groups, mask, ddof=ddof)
+    std = np.where(np.isnan(std), 0.0, std)
+    with np.errstate(invalid="ignore"):
+        z = (ell - mean) / (std + eps)
+    return np.where(np.isfinite(z), z, 0.0)
+
+
+def dual_length_term(z: np.ndarray, sign: np.ndarray, centered: bool = False) -> np.ndarray:
+    """S = σ(-sign · z): sign +1 (simple) rewards short, -1 (hard) rewards long; minus 1/2 if centred."""
+    s = sigmoid(-np.asarray(sign, dtype=np.float64) * np.asarray(z, dtype=np.float64))
+    return s - 0.5 if centered else s
+
+
+def overlong_penalty(lengths: np.ndarray, caps: np.ndarray, buffer_len: int, factor: float) -> np.ndarray:
+    """DAPO: min(0, -(ℓ - (L_max - L_c))/L_c · f), L_c clamped to L_max and ℓ to L_max; 0 if L_c = 0."""
+    ell = np.asarray(lengths, dtype=np.float64)
+    if buffer_len <= 0:
+        return np.zeros_like(ell)
+    caps = np.asarray(caps, dtype=np.float64)
+    buf = np.minimum(float(buffer_len), caps)
+    exceed = np.minimum(ell, caps) - (caps - buf)
+    return np.minimum(-exceed / buf * factor, 0.0)
+
+
+def difficulty_sign(difficulty: Difficulty | None, n: int) -> np.ndarray:
+    """+1 for simple, -1 for hard, per response: ``difficulty.score`` if given, else its buckets."""
+    if difficulty is None:
+        raise ValueError(
+            "the deepcompress reward needs a difficulty (simple/hard per prompt); "
+            "build it with the 'deepcompress' difficulty estimator"
+        )
+    if difficulty.score is not None:
+        sign = np.sign(np.asarray(difficulty.score, dtype=np.float64))
+    else:
+        bucket = np.asarray(difficulty.bucket, dtype=object)
+        unknown = set(bucket.tolist()) - {SIMPLE, HARD}
+        if unknown:
+            raise ValueError(f"deepcompress reward: buckets must be '{SIMPLE}'/'{HARD}', got {sorted(map(str, unknown))}")
+        sign = np.where(bucket == SIMPLE, 1.0, -1.0)
+    if sign.shape != (n,) or not np.all(np.isfinite(sign)):
+        raise ValueError(f"difficulty gives scores of shape {sign.shape} (finite required) for {n} responses")
+    return sign
+
+
+class DualLengthReward(RewardShaper):
+    """DeepCompress dual length reward: ±1 + 0.2·σ(∓z_len) on correct answers (short if simple, long if hard)."""
+
+    name: ClassVar[str] = "deepcompress"
+    Params = DualLengthRewardParams
+    params: DualLengthRewardParams
+    default_difficulty: ClassVar[str | None] = "deepcompress"
+
+    def shape(self, batch, difficulty: Difficulty | None = None) -> ShapedRewards:
+        p = self.params
+        n = len(batch)
+        sign = difficulty_sign(difficulty, n)
+        rc = correctness_reward(batch.correct, p)
+        mask = batch.correct if p.standardize_over == "correct" else None
+        z = standardised_lengths(batch.lengths, batch.group, batch.n_groups, mask, p.std_epsilon, p.std_ddof)
+        length = np.where(batch.correct, p.weight * dual_length_term(z, sign, p.centered), 0.0)
+        overlong = overlong_penalty(batch.lengths, batch.caps, p.overlong_buffer_len, p.overlong_penalty_factor)
+        metrics: dict[str, Any] = {}
+        if n:
+            metrics["simple_share"] = float((sign > 0).mean())
+            metrics["overlong_frac"] = float((overlong < 0).mean())
+            if batch.correct.any():
+                metrics["length_term_mean"] = float(length[batch.correct].mean())
+        return ShapedRewards(
+            rewards=rc + length + overlong,
+            terms={"correctness": rc, "length": length, "overlong": overlong},
+            metrics=metrics,
+        )

@@ -1,0 +1,354 @@
+"""DeepCompress dual length reward: R = ±1 + w·1[correct]·σ(-s·z) (+ optional DAPO overlong term)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+import lengthwise
+from lengthwise import Difficulty, RolloutBatch
+from lengthwise_deepcompress.difficulty import HARD, SIMPLE, ModelAwareDifficulty
+from lengthwise_deepcompress.dual_length_reward import (
+    DualLengthReward,
+    overlong_penalty,
+    sigmoid,
+    standardised_lengths,
+)
+
+SD = math.sqrt(12500.0)  # population std of {100, 200, 300, 400} = sqrt((150²+50²+50²+150²)/4) ≈ 111.8034
+
+
+def shaped(batch, reward=None, estimator=None):
+    reward = reward or lengthwise.create("reward", "deepcompress")
+    estimator = estimator or lengthwise.create("difficulty", reward.default_difficulty)
+    d = estimator.estimate(batch)
+    return reward.shape(batch, d), d
+
+
+def test_registry_and_paper_defaults():
+    r = lengthwise.create("reward", "deepcompress")
+    assert isinstance(r, DualLengthReward)
+    p = r.params
+    assert (p.correct_reward, p.wrong_reward, p.weight) == (1.0, -1.0, 0.2)
+    assert p.overlong_buffer_len == 0  # DAPO overlong term off unless configured
+    assert DualLengthReward.default_difficulty == "deepcompress"
+    assert DualLengthReward.wrong_may_outrank_correct is False
+    assert r.state_dict() == {}
+
+
+# ---------------------------------------------------------------------------------------------
+# A batch of three groups of 4 by hand (first step, fresh estimator, update before classifying).
+#   A: correct T T T F, lengths 100 200 300 400 -> p = 0.75
+#   B: correct T F F F, lengths 400 100 200 300 -> p = 0.25
+#   C: correct T T F F, lengths  50  50  50  50 -> p = 0.50
+# Batch pass rate = (3+1+2)/12 = 0.5 = P_0 (the average starts at the first batch's rate).
+#   A: 0.75 > 0.5 -> simple (s = +1);  B: 0.25 < 0.5 -> hard (s = -1);  C: 0.5 = 0.5 -> hard.
+# Group stats (ddof 0): A and B: mean 250, std = SD ≈ 111.8034; C: mean 50, std 0.
+#   z(100) = -150/SD = -1.341641, z(200) = -0.447214, z(300) = 0.447214, z(400) = 1.341641
+#   (ε = 1e-6 changes z by < 1e-8 relative); C: z = 0/(0 + ε) = 0.
+# Length term S = σ(-s·z):
+#   A simple: σ(1.341641) = 1/(1 + e^-1.341641) = 1/(1 + 0.261416) = 0.792760
+#             σ(0.447214) = 1/(1 + 0.639407) = 0.609977;  σ(-0.447214) = 1 - 0.609977 = 0.390023
+#   B hard, its correct answer has ℓ = 400: σ(+1.341641) = 0.792760
+#   C hard, z = 0: σ(0) = 0.5
+# Rewards R = ±1 + 0.2·1[correct]·S:
+#   A: 1 + 0.2·0.792760 = 1.158552, 1 + 0.2·0.609977 = 1.121995, 1 + 0.2·0.390023 = 1.078005, -1
+#   B: 1 + 0.2·0.792760 = 1.158552, -1, -1, -1
+#   C: 1 + 0.2·0.5 = 1.1, 1.1, -1, -1
+# ---------------------------------------------------------------------------------------------
+HAND_BATCH = dict(
+    group_ids=["A"] * 4 + ["B"] * 4 + ["C"] * 4,
+    lengths=[100, 200, 300, 400, 400, 100, 200, 300, 50, 50, 50, 50],
+    correct=[1, 1, 1, 0, 1, 0, 0, 0, 1, 1, 0, 0],
+)
+
+
+@pytest.mark.parametrize(
+    "i, bucket, z, length_term, reward",
+    [
+        (0, SIMPLE, -150 / SD, 0.2 * 0.792760, 1.158552),  # A, shortest correct: largest bonus
+        (1, SIMPLE, -50 / SD, 0.2 * 0.609977, 1.121995),
+        (2, SIMPLE, 50 / SD, 0.2 * 0.390023, 1.078005),  # A, longest correct: smallest bonus
+        (3, SIMPLE, 150 / SD, 0.0, -1.0),  # A wrong: no length term
+        (4, HARD, 150 / SD, 0.2 * 0.792760, 1.158552),  # B, long correct on a hard prompt: large bonus
+        (5, HARD, -150 / SD, 0.0, -1.0),
+        (6, HARD, -50 / SD, 0.0, -1.0),
+        (7, HARD, 50 / SD, 0.0, -1.0),
+        (8, HARD, 0.0, 0.1, 1.1),  # C: equal lengths, std 0 -> z = 0 -> σ = 1/2
+        (9, HARD, 0.0, 0.1, 1.1),
+        (10, HARD, 0.0, 0.0, -1.0),
+        (11, HARD, 0.0, 0.0, -1.0),
+    ],
+)
+def test_hand_derived_three_groups(i, bucket, z, length_term, reward):
+    batch = RolloutBatch.from_lists(**HAND_BATCH, caps=1024)
+    out, d = shaped(batch)
+    assert d.bucket[i] == bucket
+    assert d.metrics["moving_average"] == 0.5
+    zs = standardised_lengths(batch.lengths, batch.group, batch.n_groups)
+    assert zs[i] == pytest.approx(z, rel=1e-7, abs=1e-9)
+    assert out.terms["length"][i] == pytest.approx(length_term, abs=2e-7)
+    assert out.rewards[i] == pytest.approx(reward, abs=2e-6)
+    assert out.terms["correctness"][i] == (1.0 if HAND_BATCH["correct"][i] else -1.0)
+    assert out.terms["overlong"][i] == 0.0
+
+
+def test_hand_batch_metrics():
+    batch = RolloutBatch.from_lists(**HAND_BATCH, caps=1024)
+    out, _ = shaped(batch)
+    assert out.metrics["simple_share"] == pytest.approx(4 / 12)
+    assert out.metrics["overlong_frac"] == 0.0
+    # mean length term over the 6 correct: 0.2·(0.792760+0.609977+0.390023+0.792760+0.5+0.5)/6
+    assert out.metrics["length_term_mean"] == pytest.approx(0.2 * 3.585520 / 6, abs=1e-6)
+
+
+def test_sign_flip_same_group_simple_vs_hard():
+    # One group, lengths 100 (correct) and 300 (correct), 200 (wrong): z = ∓1.224745
+    # (mean 200, std sqrt((100²+0+100²)/3) = 81.6497). Simple: short gets
+    # σ(1.224745) = 1/(1 + e^-1.224745) = 1/(1 + 0.293833) = 0.772897;
+    # hard: the same response gets σ(-1.224745) = 1 - 0.772897 = 0.227103.
+    batch = RolloutBatch.from_lists(["q"] * 3, [100, 300, 200], [1, 1, 0], 1000)
+    r = DualLengthReward()
+    simple = r.shape(batch, Difficulty(pass_rate=np.full(3, 2 / 3), bucket=np.array([SIMPLE] * 3, dtype=object)))
+    hard = r.shape(batch, Difficulty(pass_rate=np.full(3, 2 / 3), bucket=np.array([HARD] * 3, dtype=object)))
+    assert simple.terms["length"][0] == pytest.approx(0.2 * 0.772897, abs=1e-6)
+    assert hard.terms["length"][0] == pytest.approx(0.2 * 0.227103, abs=1e-6)
+    assert simple.rewards[0] > simple.rewards[1] and hard.rewards[0] < hard.rewards[1]
+    # the two terms are mirror images: σ(z) + σ(-z) = 1
+    np.testing.assert_allclose(simple.terms["length"][:2] + hard.terms["length"][:2], 0.2)
+
+
+def test_sign_flip_at_the_moving_average_through_the_estimator():
+    # Loaded average 0.5, no update before classifying: groups of 16 at 8/16, 9/16, 7/16.
+    # All three groups: correct responses of lengths 100 and 300, wrong ones 200.
+    est = ModelAwareDifficulty(update_before_classify=False)
+    est.load_state_dict({"moving_average": 0.5, "steps": 3})
+    ids, lengths, correct = [], [], []
+    for g, k in (("at", 8), ("above", 9), ("below", 7)):
+        ids += [g] * 16
+        correct += [1] * k + [0] * (16 - k)
+        lengths += [100, 300] * (k // 2) + [100] * (k % 2) + [200] * (16 - k)
+    batch = RolloutBatch.from_lists(ids, lengths, correct, 1000)
+    out, d = shaped(batch, estimator=est)
+    for g, short_wins in (("at", False), ("above", True), ("below", False)):
+        sel = (batch.group_ids == g) & batch.correct
+        ell, rew = batch.lengths[sel], out.rewards[sel]
+        assert (rew[ell == 100].max() > rew[ell == 300].max()) == short_wins, g
+
+
+@pytest.mark.parametrize(
+    "lengths, correct",
+    [
+        ([0], [1]),  # group of size 1, zero length
+        ([5000], [0]),
+        ([7, 7, 7, 7], [1, 1, 0, 1]),  # equal lengths: std 0
+        ([0, 0, 0], [1, 1, 1]),
+        ([1e12, 0, 3], [1, 1, 0]),  # huge spread
+    ],
+)
+@pytest.mark.parametrize("over", ["group", "correct"])
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_degenerate_groups_stay_finite(lengths, correct, over, ddof):
+    batch = RolloutBatch.from_lists(["q"] * len(lengths), lengths, correct, 4096)
+    r = DualLengthReward(standardize_over=over, std_ddof=ddof, overlong_buffer_len=1024)
+    out, _ = shaped(batch, reward=r)
+    assert np.all(np.isfinite(out.rewards))
+    c = np.asarray(correct, dtype=bool)
+    if len(set(lengths)) == 1 or len(lengths) == 1:
+        # z = 0 -> σ(0) = 1/2 -> 0.2·0.5 = 0.1 on every correct answer
+        np.testing.assert_array_equal(out.terms["length"][c], 0.1)
+
+
+def test_wrong_responses_get_no_length_term():
+    rng = np.random.default_rng(3)
+    ids = np.repeat(np.arange(6), 8)
+    correct = rng.random(48) < 0.5
+    batch = RolloutBatch.from_lists(list(ids), rng.integers(0, 2000, 48), correct, 2048)
+    out, _ = shaped(batch)
+    np.testing.assert_array_equal(out.terms["length"][~correct], 0.0)
+    np.testing.assert_array_equal(out.rewards[~correct], -1.0)
+    assert np.all(out.terms["length"][correct] > 0.0)
+
+
+def test_standardize_over_correct_only():
+    # Group: correct 100, 300; wrong 2000. Over correct: mean 200, std 100 -> z = ∓1 (ε aside).
+    # Simple (s=+1): σ(1) = 0.731059 for the short one, σ(-1) = 0.268941 for the long one.
+    batch = RolloutBatch.from_lists(["q"] * 3, [100, 300, 2000], [1, 1, 0], 4096)
+    d = Difficulty(pass_rate=np.full(3, 2 / 3), bucket=np.array([SIMPLE] * 3, dtype=object), score=np.ones(3))
+    out = DualLengthReward(standardize_over="correct").shape(batch, d)
+    np.testing.assert_allclose(out.terms["length"], [0.2 * 0.731059, 0.2 * 0.268941, 0.0], atol=1e-6)
+
+
+def test_centered_variant():
+    # centred: S - 1/2; equal lengths -> 0 bonus, so the correct reward is exactly 1.
+    batch = RolloutBatch.from_lists(["q"] * 2, [10, 10], [1, 0], 100)
+    out, _ = shaped(batch, reward=DualLengthReward(centered=True))
+    assert out.rewards.tolist() == [1.0, -1.0]
+
+
+# DAPO overlong term with cap 1000, buffer L_c = 200, f = 1: zero up to 800, -1 at the cap.
+@pytest.mark.parametrize(
+    "length, cap, expected, derivation",
+    [
+        (700, 1000, 0.0, "700 < 800: min(0, -(700-800)/200) = min(0, 0.5) = 0"),
+        (800, 1000, 0.0, "at L_max - L_c: -(0)/200 = 0"),
+        (900, 1000, -0.5, "-(900-800)/200 = -0.5"),
+        (1000, 1000, -1.0, "at the cap: -(200)/200 = -1"),
+        (1500, 1000, -1.0, "ℓ clamped to the cap -> -1"),
+        (50, 100, -0.5, "L_c clamped to cap 100: -(50-0)/100 = -0.5"),
+    ],
+)
+def test_overlong_penalty_table(length, cap, expected, derivation):
+    got = overlong_penalty(np.array([length]), np.array([cap]), 200, 1.0)
+    assert got[0] == pytest.approx(expected), derivation
+
+
+def test_overlong_applies_to_correct_and_wrong_with_script_values():
+    # Scripts: cap 10240, L_c 2048, f 1.0 -> ramp from 8192. Group (simple by construction):
+    # correct 9216 -> overlong -(9216-8192)/2048 = -0.5; wrong 10240 -> -1.
+    # Lengths 9216 and 10240: mean 9728, std 512 -> z(9216) = -1 -> σ(1) = 0.731059.
+    batch = RolloutBatch.from_lists(["q", "q"], [9216, 10240], [1, 0], 10240)
+    d = Difficulty(pass_rate=np.full(2, 0.5), bucket=np.array([SIMPLE] * 2, dtype=object), score=np.ones(2))
+    out = DualLengthReward(overlong_buffer_len=2048, overlong_penalty_factor=1.0).shape(batch, d)
+    np.testing.assert_allclose(out.terms["overlong"], [-0.5, -1.0])
+    np.testing.assert_allclose(out.rewards, [1 + 0.2 * 0.731059 - 0.5, -2.0], atol=1e-6)
+    assert out.metrics["overlong_frac"] == 1.0
+
+
+def test_difficulty_required_and_buckets_checked():
+    batch = RolloutBatch.from_lists(["q"], [10], [1], 100)
+    with pytest.raises(ValueError, match="difficulty"):
+        DualLengthReward().shape(batch)
+    with pytest.raises(ValueError, match="buckets"):
+        DualLengthReward().shape(batch, Difficulty(pass_rate=np.ones(1), bucket=np.array(["high"], dtype=object)))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"weight": -0.1},
+        {"std_epsilon": 0.0},
+        {"standardize_over": "batch"},
+        {"overlong_buffer_len": 2048, "overlong_penalty_factor": 2.5},  # 1 + 0 - 2.5 < -1
+        {"centered": True, "overlong_buffer_len": 10, "overlong_penalty_factor": 2.0},  # 1 - 0.1 - 2 < -1
+        {"lenght_weight": 0.2},
+    ],
+)
+def test_bad_params(kwargs):
+    with pytest.raises(ValidationError):
+        DualLengthReward(**kwargs)
+
+
+def test_strategy_params_error_through_registry():
+    with pytest.raises(lengthwise.StrategyParamsError, match="weight"):
+        lengthwise.create("reward", "deepcompress", weight=-1)
+
+
+def test_state_round_trip_of_the_pair_through_json():
+    rng = np.random.default_rng(11)
+
+    def batch():
+        ids = np.repeat([f"p{i}" for i in range(5)], 16)
+        return RolloutBatch.from_lists(list(ids), rng.integers(0, 3000, 80), rng.random(80) < rng.random(), 3072)
+
+    r1, e1 = DualLengthReward(overlong_buffer_len=512), ModelAwareDifficulty()
+    for _ in range(4):
+        shaped(batch(), r1, e1)
+    state = json.loads(json.dumps({"reward": r1.state_dict(), "difficulty": e1.state_dict()}))
+    r2, e2 = DualLengthReward(overlong_buffer_len=512), ModelAwareDifficulty()
+    r2.load_state_dict(state["reward"])
+    e2.load_state_dict(state["difficulty"])
+    b = batch()
+    o1, d1 = shaped(b, r1, e1)
+    o2, d2 = shaped(b, r2, e2)
+    assert o1.rewards.tobytes() == o2.rewards.tobytes()
+    np.testing.assert_array_equal(d1.bucket, d2.bucket)
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+# ---------------------------------------------------------------------------------------------
+groups_st = st.lists(
+    st.lists(
+        st.tuples(st.one_of(st.integers(0, 20000), st.floats(0, 1e9, allow_nan=False)), st.booleans()),
+        min_size=1,
+        max_size=10,
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def build(groups, caps):
+    ids, lengths, correct = [], [], []
+    for g, items in enumerate(groups):
+        for ell, c in items:
+            ids.append(g)
+            lengths.append(ell)
+            correct.append(c)
+    return RolloutBatch.from_lists(ids, lengths, correct, caps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    groups=groups_st,
+    cap=st.integers(1, 20000),
+    buffer=st.integers(0, 4096),
+    factor=st.floats(0, 1.9),
+    centered=st.booleans(),
+    over=st.sampled_from(["group", "correct"]),
+    ddof=st.sampled_from([0, 1]),
+    ma=st.one_of(st.none(), st.floats(0, 1)),
+)
+def test_property_finite_and_wrong_never_outranks_correct(groups, cap, buffer, factor, centered, over, ddof, ma):
+    batch = build(groups, cap)
+    r = DualLengthReward(
+        overlong_buffer_len=buffer, overlong_penalty_factor=factor, centered=centered, standardize_over=over, std_ddof=ddof
+    )
+    est = ModelAwareDifficulty()
+    est.load_state_dict({"moving_average": ma, "steps": 0})
+    out, _ = shaped(batch, r, est)
+    assert out.rewards.shape == (len(batch),)
+    assert np.all(np.isfinite(out.rewards))
+    c = batch.correct
+    lo, hi = (-0.1, 0.1) if centered else (0.0, 0.2)
+    assert np.all((out.terms["length"][c] >= lo) & (out.terms["length"][c] <= hi))
+    assert np.all(out.terms["length"][~c] == 0.0)
+    for g in range(batch.n_groups):
+        sel = batch.group == g
+        if (sel & c).any() and (sel & ~c).any():
+            assert out.rewards[sel & c].min() >= out.rewards[sel & ~c].max()
+
+
+@settings(max_examples=200, deadline=None)
+@given(groups=groups_st, simple=st.booleans())
+def test_property_monotone_in_length_by_difficulty(groups, simple):
+    # Without the overlong term: among a group's correct answers, reward is non-increasing in
+    # length on simple prompts and non-decreasing on hard ones.
+    batch = build(groups, 1000)
+    sign = 1.0 if simple else -1.0
+    d = Difficulty(
+        pass_rate=batch.group_pass_rate(),
+        bucket=np.array([SIMPLE if simple else HARD] * len(batch), dtype=object),
+        score=np.full(len(batch), sign),
+    )
+    out = DualLengthReward().shape(batch, d)
+    for g in range(batch.n_groups):
+        sel = (batch.group == g) & batch.correct
+        order = np.argsort(batch.lengths[sel], kind="stable")
+        rew = out.rewards[sel][order]
+        diffs = np.diff(rew) * sign
+        assert np.all(diffs <= 1e-12)
+
+
+def test_sigmoid_is_stable_at_extremes():
+    x = np.array([-1e308, -800.0, 0.0, 800.0, 1e308])
+    y = sigmoid(x)
+    assert np.all(np.isfinite(y))
+    assert y.tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
