@@ -10,7 +10,7 @@ For step t with batch B_t (G responses per prompt q)::
     P_t   = m · P_{t-1} + (1 - m) · P̂_t                 later steps, momentum m = 0.99
     bucket(q) = "simple"  if p(q) >  P_t
                 "hard"    if p(q) <= P_t                (equality is hard)
-    score(q)  = +1 simple, -1 hard
+    score(q)  = β(q) = p(q) - P_t                       in [-1, 1]; > 0 simple, <= 0 hard
 
 Source checked: Skytliang/DeepCompress ``scripts/train/deepcompress-zero-{3b,7b}.sh`` set
 ``custom_reward_function.length_reward.moving_average.weight=0.99`` (our ``momentum``), rollout
@@ -29,6 +29,12 @@ could not be read from the stored copy, so three details are our choices, each a
 
 P̂_t is the share of correct responses in the batch; with equal group sizes (verl's rollout.n)
 it equals the mean of the group pass rates. An empty batch leaves the average unchanged.
+
+Why the score is the signed gap β = p(q) - P_t rather than just ±1: the repository's figure of
+the reward (``assets/dual-reward-mechanism.png``, "Reward for Simple/Hard Questions") draws the
+length bonus for a continuum of β from 0 to 1 on simple and from -0 to -1 on hard questions —
+the range of a difference of two pass rates. The reward shaper uses β directly by default
+(``beta: difference``) or only its sign (``beta: sign``).
 
 State (``state_dict``): ``{"moving_average": float | None, "steps": int}``; ``None`` means not
 yet initialised. Floats survive ``json.dumps``/``json.loads`` bit-exactly (``repr`` round trip).
@@ -61,11 +67,11 @@ class ModelAwareDifficultyParams(StrictParams):
 
 
 def classify(pass_rate: np.ndarray, moving_average: float) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket labels and scores: "simple"/+1 where ``pass_rate > moving_average``, else "hard"/-1."""
-    simple = np.asarray(pass_rate, dtype=np.float64) > moving_average
+    """Bucket labels and scores: "simple" where ``pass_rate > moving_average``, else "hard"; score β = p - P."""
+    beta = np.asarray(pass_rate, dtype=np.float64) - moving_average
+    simple = beta > 0
     bucket = np.where(simple, SIMPLE, HARD).astype(object)
-    score = np.where(simple, 1.0, -1.0)
-    return bucket, score
+    return bucket, beta
 
 
 class ModelAwareDifficulty(DifficultyEstimator):

@@ -1,13 +1,21 @@
 """DeepCompress dual length reward (Liang et al. 2025, arXiv 2510.27419, §3 "Dual Length
 Reward"): among correct answers, shorter is better on simple prompts and longer on hard ones.
 
-For response y of prompt q, with s(q) = +1 if q is "simple" and -1 if "hard" (the
-``deepcompress`` difficulty estimator, :mod:`lengthwise_deepcompress.difficulty`)::
+For response y of prompt q, with β(q) = p(q) - P_t the gap between the prompt's group pass rate
+and the batch pass-rate moving average (the ``deepcompress`` difficulty estimator,
+:mod:`lengthwise_deepcompress.difficulty`; β > 0 "simple", β <= 0 "hard")::
 
     z(y)   = (ℓ(y) - MEAN_q ℓ) / (STD_q ℓ + ε)        over q's group; STD with ddof = 0, ε = 1e-6
-    S(y)   = σ(-s(q) · z(y))                          σ the logistic sigmoid, S ∈ (0, 1), S = 1/2 at the mean
+    S(y)   = σ(-β(q) · z(y))                          σ the logistic sigmoid, S ∈ (0, 1), S = 1/2 at the mean
     O(y)   = min(0, -(ℓ - (L_max - L_c)) / L_c · f)   DAPO overlong term, off unless L_c > 0
     R(y)   = R_c(y) + w · 1[y correct] · S(y) + O(y)  R_c = +1 correct, -1 wrong; w = 0.2
+
+``beta: sign`` replaces β by its sign (±1: full-strength sigmoid for every prompt); the default
+``beta: difference`` follows the repository's figure ``assets/dual-reward-mechanism.png``, which
+draws the bonus w·σ(-β·z) for β from 0 to 1 (simple) and -0 to -1 (hard): the further a prompt's
+pass rate is from the average, the steeper the preference; at β = 0 the bonus is flat at w/2.
+``only_correct`` (scripts: True) gives wrong answers no length term; the figure also draws the
+term on wrong answers, which ``only_correct: false`` reproduces.
 
 So on a simple prompt the shortest correct answer gets the largest bonus (up to w) and on a hard
 prompt the longest one does; wrong answers get no length term. z uses the whole group by
@@ -37,7 +45,8 @@ answers alike, with L_max the response's own cap (``batch.caps``); the buffer is
 cap and ℓ to L_max, so O ∈ [-f, 0].
 
 Wrong never outranks correct: a correct answer scores at least R_c + w·min S - f and a wrong one
-at most the wrong reward; the params validator requires the former to be >= the latter.
+at most the wrong reward (plus w·max S with ``only_correct: false``); the params validator
+requires the former to be >= the latter.
 """
 
 from __future__ import annotations
@@ -59,7 +68,7 @@ __all__ = [
     "standardised_lengths",
     "dual_length_term",
     "overlong_penalty",
-    "difficulty_sign",
+    "difficulty_beta",
     "sigmoid",
 ]
 
@@ -76,17 +85,23 @@ class DualLengthRewardParams(CorrectnessParams):
     std_epsilon: float = Field(1e-6, gt=0, allow_inf_nan=False, description="ε added to the group std")
     std_ddof: Literal[0, 1] = Field(0, description="0: population std, 1: sample std")
     centered: bool = Field(False, description="use σ(·) - 1/2 instead of σ(·) as the length term")
+    beta: Literal["difference", "sign"] = Field(
+        "difference", description="β = p(q) - P_t (the figure's continuum) or only its sign (±1)"
+    )
+    only_correct: bool = Field(True, description="length term on correct answers only (length_reward.only_correct)")
     overlong_buffer_len: int = Field(0, ge=0, description="L_c of DAPO's overlong term; 0 disables it")
     overlong_penalty_factor: float = Field(1.0, ge=0, allow_inf_nan=False, description="f: penalty at the cap")
 
     @model_validator(mode="after")
     def _correct_stays_above_wrong(self) -> "DualLengthRewardParams":
         worst_length = -0.5 * self.weight if self.centered else 0.0
+        # only_correct=False: a wrong answer gets the length term too, up to w (w/2 if centred).
+        best_wrong_length = 0.0 if self.only_correct else (0.5 * self.weight if self.centered else self.weight)
         worst_overlong = -self.overlong_penalty_factor if self.overlong_buffer_len > 0 else 0.0
-        if self.correct_reward + worst_length + worst_overlong < self.wrong_reward:
+        if self.correct_reward + worst_length + worst_overlong < self.wrong_reward + best_wrong_length:
             raise ValueError(
                 "correct_reward + lowest length term - overlong_penalty_factor must be >= wrong_reward "
-                "(otherwise a wrong answer could outrank a correct one)"
+                "+ highest length term of a wrong answer (otherwise a wrong answer could outrank a correct one)"
             )
         return self
 
@@ -123,9 +138,9 @@ def standardised_lengths(
     return np.where(np.isfinite(z), z, 0.0)
 
 
-def dual_length_term(z: np.ndarray, sign: np.ndarray, centered: bool = False) -> np.ndarray:
-    """S = σ(-sign · z): sign +1 (simple) rewards short, -1 (hard) rewards long; minus 1/2 if centred."""
-    s = sigmoid(-np.asarray(sign, dtype=np.float64) * np.asarray(z, dtype=np.float64))
+def dual_length_term(z: np.ndarray, beta: np.ndarray, centered: bool = False) -> np.ndarray:
+    """S = σ(-β · z): β > 0 (simple) rewards short, β < 0 (hard) rewards long; minus 1/2 if centred."""
+    s = sigmoid(-np.asarray(beta, dtype=np.float64) * np.asarray(z, dtype=np.float64))
     return s - 0.5 if centered else s
 
 
@@ -140,28 +155,30 @@ def overlong_penalty(lengths: np.ndarray, caps: np.ndarray, buffer_len: int, fac
     return np.minimum(-exceed / buf * factor, 0.0)
 
 
-def difficulty_sign(difficulty: Difficulty | None, n: int) -> np.ndarray:
-    """+1 for simple, -1 for hard, per response: ``difficulty.score`` if given, else its buckets."""
+def difficulty_beta(difficulty: Difficulty | None, n: int, mode: str = "difference") -> np.ndarray:
+    """β per response: ``difficulty.score`` (p - P_t) or, with ``mode="sign"``, its sign; buckets give ±1."""
     if difficulty is None:
         raise ValueError(
             "the deepcompress reward needs a difficulty (simple/hard per prompt); "
             "build it with the 'deepcompress' difficulty estimator"
         )
     if difficulty.score is not None:
-        sign = np.sign(np.asarray(difficulty.score, dtype=np.float64))
+        beta = np.asarray(difficulty.score, dtype=np.float64)
+        # A hard prompt exactly at the average has β = 0; its sign is that of its bucket (-1).
+        beta = np.where(beta > 0, 1.0, -1.0) if mode == "sign" else beta
     else:
         bucket = np.asarray(difficulty.bucket, dtype=object)
         unknown = set(bucket.tolist()) - {SIMPLE, HARD}
         if unknown:
             raise ValueError(f"deepcompress reward: buckets must be '{SIMPLE}'/'{HARD}', got {sorted(map(str, unknown))}")
-        sign = np.where(bucket == SIMPLE, 1.0, -1.0)
-    if sign.shape != (n,) or not np.all(np.isfinite(sign)):
-        raise ValueError(f"difficulty gives scores of shape {sign.shape} (finite required) for {n} responses")
-    return sign
+        beta = np.where(bucket == SIMPLE, 1.0, -1.0)
+    if beta.shape != (n,) or not np.all(np.isfinite(beta)):
+        raise ValueError(f"difficulty gives scores of shape {beta.shape} (finite required) for {n} responses")
+    return beta
 
 
 class DualLengthReward(RewardShaper):
-    """DeepCompress dual length reward: ±1 + 0.2·σ(∓z_len) on correct answers (short if simple, long if hard)."""
+    """DeepCompress dual length reward: ±1 + 0.2·σ(-β·z_len) on correct answers (short if simple, long if hard)."""
 
     name: ClassVar[str] = "deepcompress"
     Params = DualLengthRewardParams
@@ -171,15 +188,16 @@ class DualLengthReward(RewardShaper):
     def shape(self, batch, difficulty: Difficulty | None = None) -> ShapedRewards:
         p = self.params
         n = len(batch)
-        sign = difficulty_sign(difficulty, n)
+        beta = difficulty_beta(difficulty, n, p.beta)
         rc = correctness_reward(batch.correct, p)
         mask = batch.correct if p.standardize_over == "correct" else None
         z = standardised_lengths(batch.lengths, batch.group, batch.n_groups, mask, p.std_epsilon, p.std_ddof)
-        length = np.where(batch.correct, p.weight * dual_length_term(z, sign, p.centered), 0.0)
+        term = p.weight * dual_length_term(z, beta, p.centered)
+        length = np.where(batch.correct, term, 0.0) if p.only_correct else term
         overlong = overlong_penalty(batch.lengths, batch.caps, p.overlong_buffer_len, p.overlong_penalty_factor)
         metrics: dict[str, Any] = {}
         if n:
-            metrics["simple_share"] = float((sign > 0).mean())
+            metrics["simple_share"] = float((beta > 0).mean())
             metrics["overlong_frac"] = float((overlong < 0).mean())
             if batch.correct.any():
                 metrics["length_term_mean"] = float(length[batch.correct].mean())

@@ -1,4 +1,7 @@
-"""DeepCompress model-aware difficulty: simple iff group pass rate > batch pass-rate EMA (m = 0.99)."""
+"""DeepCompress model-aware difficulty: simple iff group pass rate > batch pass-rate EMA (m = 0.99).
+
+The score is the signed gap β(q) = p(q) - P_t (in [-1, 1]); bucket "simple" iff β > 0.
+"""
 
 from __future__ import annotations
 
@@ -40,23 +43,35 @@ def test_created_through_registry_with_paper_momentum():
     assert est.state_dict() == {"moving_average": None, "steps": 0}
 
 
-# Sign flip at the moving average: threshold 0.5 loaded from state, no update before classifying.
+# Sign flip at the moving average P = 0.5; score β = p - 0.5, every difference below is exact in
+# binary floating point (Sterbenz: p and 0.5 within a factor 2, or p - 0.5 a dyadic rational).
 @pytest.mark.parametrize(
-    "pass_rate, expected, derivation",
+    "pass_rate, expected, beta, derivation",
     [
-        (0.5, HARD, "p == P: not strictly above -> hard"),
-        (np.nextafter(0.5, 1.0), SIMPLE, "one ulp above 0.5 -> simple"),
-        (np.nextafter(0.5, 0.0), HARD, "one ulp below 0.5 -> hard"),
-        (9 / 16, SIMPLE, "G=16, 9 correct: 0.5625 > 0.5"),
-        (7 / 16, HARD, "G=16, 7 correct: 0.4375 < 0.5"),
-        (1.0, SIMPLE, "all correct"),
-        (0.0, HARD, "all wrong"),
+        (0.5, HARD, 0.0, "p == P: β = 0.5 - 0.5 = 0, not strictly above -> hard"),
+        (np.nextafter(0.5, 1.0), SIMPLE, 2.0**-53, "one ulp above 0.5 (ulp = 2^-53 there): β = +2^-53 -> simple"),
+        (np.nextafter(0.5, 0.0), HARD, -(2.0**-54), "one ulp below 0.5 (ulp = 2^-54 there): β = -2^-54 -> hard"),
+        (9 / 16, SIMPLE, 0.0625, "G=16, 9 correct: β = 9/16 - 8/16 = 1/16 = 0.0625 > 0"),
+        (7 / 16, HARD, -0.0625, "G=16, 7 correct: β = 7/16 - 8/16 = -1/16 = -0.0625"),
+        (1.0, SIMPLE, 0.5, "all correct: β = 1 - 0.5 = 0.5"),
+        (0.0, HARD, -0.5, "all wrong: β = 0 - 0.5 = -0.5"),
     ],
 )
-def test_classify_at_just_above_just_below(pass_rate, expected, derivation):
+def test_classify_at_just_above_just_below(pass_rate, expected, beta, derivation):
     bucket, score = classify(np.array([pass_rate]), 0.5)
     assert bucket[0] == expected, derivation
-    assert score[0] == (1.0 if expected == SIMPLE else -1.0)
+    assert score[0] == beta, derivation  # exact, not approx
+    assert (score[0] > 0) == (expected == SIMPLE)
+
+
+# The extremes of β: p = 1 against P = 0 and p = 0 against P = 1 (the figure's range [-1, 1]).
+def test_classify_extremes_of_beta():
+    bucket, score = classify(np.array([1.0, 0.0]), 0.0)
+    assert list(bucket) == [SIMPLE, HARD]  # 1 > 0; 0 == 0 is hard
+    assert score.tolist() == [1.0, 0.0]  # 1 - 0 = 1, 0 - 0 = 0
+    bucket, score = classify(np.array([1.0, 0.0]), 1.0)
+    assert list(bucket) == [HARD, HARD]  # 1 == 1 is hard; 0 < 1
+    assert score.tolist() == [0.0, -1.0]  # 1 - 1 = 0, 0 - 1 = -1
 
 
 def test_sign_flip_end_to_end_with_loaded_average():
@@ -68,7 +83,8 @@ def test_sign_flip_end_to_end_with_loaded_average():
     d = est.estimate(batch)
     buckets, scores = group_buckets(d, batch)
     assert buckets == [HARD, SIMPLE, HARD]
-    assert scores == [-1.0, 1.0, -1.0]
+    # β = 8/16 - 0.5 = 0, 9/16 - 0.5 = 0.0625, 7/16 - 0.5 = -0.0625 (all exact)
+    assert scores == [0.0, 0.0625, -0.0625]
     assert d.metrics["threshold"] == 0.5
     # batch pass rate = 24/48 = 0.5 -> new average 0.99*0.5 + 0.01*0.5 = 0.5
     assert d.metrics["batch_pass_rate"] == 0.5
@@ -80,21 +96,26 @@ def test_sign_flip_end_to_end_with_loaded_average():
 # at the first batch's rate: P_0 = 0.5. Step 1: groups p = 0.5, 0.0 -> batch rate 2/8 = 0.25;
 # P_1 = 0.99*0.5 + 0.01*0.25 = 0.4975.
 #   update before classifying: threshold 0.4975 -> p = 0.5 is simple.
+#       β = 0.5 - 0.4975 = 0.0025 (simple), 0.0 - 0.4975 = -0.4975 (hard)
 #   update after classifying:  threshold P_0 = 0.5 -> p = 0.5 equals it -> hard.
+#       β = 0.5 - 0.5 = 0 (hard, exact), 0.0 - 0.5 = -0.5 (hard, exact)
+# Step 0 scores (threshold 0.5 either way): β = 0.75 - 0.5 = 0.25, 0.25 - 0.5 = -0.25 (exact).
 @pytest.mark.parametrize(
-    "update_before, step1_buckets, threshold",
-    [(True, [SIMPLE, HARD], 0.4975), (False, [HARD, HARD], 0.5)],
+    "update_before, step1_buckets, threshold, step1_scores",
+    [(True, [SIMPLE, HARD], 0.4975, [0.0025, -0.4975]), (False, [HARD, HARD], 0.5, [0.0, -0.5])],
 )
-def test_moving_average_two_steps_and_update_order(update_before, step1_buckets, threshold):
+def test_moving_average_two_steps_and_update_order(update_before, step1_buckets, threshold, step1_scores):
     est = ModelAwareDifficulty(update_before_classify=update_before)
     b0 = batch_from_groups([[1, 1, 1, 0], [1, 0, 0, 0]])
     d0 = est.estimate(b0)
     assert group_buckets(d0, b0)[0] == [SIMPLE, HARD]  # 0.75 > 0.5, 0.25 < 0.5 either way
+    assert group_buckets(d0, b0)[1] == [0.25, -0.25]
     assert d0.metrics["threshold"] == 0.5
     assert est.moving_average == 0.5
     b1 = batch_from_groups([[1, 1, 0, 0], [0, 0, 0, 0]])
     d1 = est.estimate(b1)
     assert group_buckets(d1, b1)[0] == step1_buckets
+    np.testing.assert_allclose(group_buckets(d1, b1)[1], step1_scores, rtol=0, atol=1e-15)
     assert d1.metrics["threshold"] == pytest.approx(threshold, abs=1e-15)
     assert est.moving_average == pytest.approx(0.4975, abs=1e-15)
     assert d1.metrics["moving_average"] == est.moving_average
@@ -109,6 +130,7 @@ def test_first_step_initialises_to_batch_rate_not_zero():
     b = batch_from_groups([[1, 0, 0, 0], [0, 1, 0, 0]])
     d = est.estimate(b)
     assert list(d.bucket) == [HARD] * 8
+    assert d.score.tolist() == [0.0] * 8  # β = 0.25 - 0.25 = 0 exactly
     assert est.moving_average == 0.25
 
 
@@ -187,7 +209,12 @@ def test_property_bucket_matches_threshold_and_average_in_unit_interval(steps, m
         d = est.estimate(batch)
         thr = d.metrics["threshold"]
         np.testing.assert_array_equal(d.bucket == SIMPLE, d.pass_rate > thr)
-        np.testing.assert_array_equal(d.score, np.where(d.pass_rate > thr, 1.0, -1.0))
+        # score is β = p - P exactly, its sign gives the bucket, and it lies in [-1, 1]
+        np.testing.assert_array_equal(d.score, d.pass_rate - thr)
+        np.testing.assert_array_equal(d.bucket == SIMPLE, d.score > 0)
+        np.testing.assert_array_equal(d.bucket == HARD, d.score <= 0)
+        assert np.all(np.abs(d.score) <= 1.0)
+        assert d.metrics["simple_share"] == float((d.bucket == SIMPLE).mean())
         assert 0.0 <= est.moving_average <= 1.0
         # one bucket per prompt: responses of a group share it
         for g in range(batch.n_groups):
