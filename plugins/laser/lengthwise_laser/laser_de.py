@@ -1,0 +1,106 @@
+"""Laser-DE: Laser-D plus exploration — a wrong answer that ran past its bucket's target without
+looping earns the same +α a short correct answer does (Liu et al. 2025, arXiv 2505.15612;
+hkust-nlp/Laser ``verl/utils/reward_score/length_penalty.py``, ``compute_length_reward_larse_de``).
+
+For a response of ℓ tokens to a prompt in bucket b with current target L_b (as in
+:mod:`lengthwise_laser.laser_d`)::
+
+    correct:  R = R_c + α · 1[ℓ <= L_b]
+    wrong:    R = R_c + α · 1[ℓ > L_b] · 1[not repetitive] · 1[not truncated]
+
+R_c = 1.0 / -0.5, α = 0.5. The source has no penalty/hybrid variant for Laser-DE (it ignores
+``length_reward_type``), so neither does this class. "Repetitive" is the source's n-gram check on
+the response's token ids (:mod:`lengthwise_laser.repetition`); with no ids in the batch the
+response texts are split on whitespace instead, and a batch with neither is an error as soon as
+a response needs the check.
+
+Truncation: the source's bonus tests ``score == -0.5``, a wrong answer that has a ``\\boxed``
+answer and both think delimiters; a response cut off at the generation cap has neither and
+scores -1.0, so it never gets the bonus. lengthwise's verdict is a single boolean, so a response
+whose length reached its cap (ℓ >= L_t) stands in for "cut off" and gets no bonus unless
+``explore_truncated: true``.
+
+Wrong never outranks correct: the best wrong reward is R_c(wrong) + α and the worst correct
+reward is R_c(correct), so the params require α <= correct_reward - wrong_reward (0.5 <= 1.5 by
+default: an explored wrong answer scores 0.0, a correct one at least 1.0).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from lengthwise import Difficulty, RolloutBatch, ShapedRewards
+from lengthwise.correctness import correctness_reward
+
+from .laser import step_length_term
+from .laser_d import AdaptiveTargetParams, AdaptiveTargetShaper
+from .repetition import is_repetitive, text_to_ids
+
+__all__ = ["LaserDEParams", "LaserDE"]
+
+
+class LaserDEParams(AdaptiveTargetParams):
+    """Laser-DE: adaptive targets plus the exploration bonus and its repetition check."""
+
+    explore_truncated: bool = Field(False, description="let responses that hit the cap earn the exploration bonus")
+    repetition_ngram: int = Field(4, ge=1, description="n of the repetition check (source default 4)")
+    repetition_input: Literal["auto", "token_ids", "text"] = Field(
+        "auto", description="what the repetition check reads; auto: token ids if the batch has them, else text"
+    )
+
+    @model_validator(mode="after")
+    def _exploration_keeps_order(self) -> "LaserDEParams":
+        if self.alpha > self.correct_reward - self.wrong_reward:
+            raise ValueError("alpha must not exceed correct_reward - wrong_reward (an explored wrong answer would outrank a correct one)")
+        return self
+
+
+class LaserDE(AdaptiveTargetShaper):
+    """Laser-DE: Laser-D, plus +α for wrong, over-target, non-repetitive (exploring) answers."""
+
+    name: ClassVar[str] = "laser-de"
+    Params = LaserDEParams
+    params: LaserDEParams
+
+    def _sequence(self, batch: RolloutBatch, i: int) -> np.ndarray:
+        how = self.params.repetition_input
+        if how in ("auto", "token_ids") and batch.token_ids is not None:
+            return np.asarray(batch.token_ids[i])
+        if how in ("auto", "text") and batch.responses is not None:
+            return text_to_ids(batch.responses[i])
+        wanted = {"auto": "token_ids or responses", "token_ids": "token_ids", "text": "responses"}[how]
+        raise ValueError(f"laser-de's repetition check needs the batch's {wanted}")
+
+    def shape(self, batch: RolloutBatch, difficulty: Difficulty | None = None) -> ShapedRewards:
+        p = self.params
+        base = correctness_reward(batch.correct, p)
+        if len(batch) == 0:
+            zero = base.copy()
+            return ShapedRewards(rewards=base, terms={"correctness": base, "length": zero, "exploration": zero.copy()})
+        _, target, metrics = self._prepare(batch, difficulty)
+        length = step_length_term(batch.correct, batch.lengths, target, p.alpha, "reward")
+        candidates = ~batch.correct & (batch.lengths > target)
+        if not p.explore_truncated:
+            candidates &= batch.lengths < batch.caps
+        checked = np.flatnonzero(candidates)
+        repetitive = np.zeros(len(batch), dtype=bool)
+        for i in checked:
+            repetitive[i] = is_repetitive(self._sequence(batch, int(i)), p.repetition_ngram)
+        explored = candidates & ~repetitive
+        exploration = np.where(explored, p.alpha, 0.0)
+        metrics.update(
+            {
+                "length_term_mean": float(length.mean()),
+                "exploration_rate": float(explored.mean()),
+                "repetition_checked": float(len(checked)),
+                "repetitive": float(repetitive.sum()),
+            }
+        )
+        return ShapedRewards(
+            rewards=base + length + exploration,
+            terms={"correctness": base, "length": length, "exploration": exploration},
+            metrics=metrics,
+        )
