@@ -18,7 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .registry import Registry, StrategyParamsError, UnknownStrategyError, get_registry
+from .registry import Registry, StrategyParamsError, UnknownStrategyError, format_validation_error, get_registry
 from .strategy import DifficultyEstimator, RewardShaper, Schedule
 
 __all__ = [
@@ -124,17 +124,6 @@ class LengthwiseConfig(_Model):
         return {"name": v} if isinstance(v, str) else v
 
 
-def _format_errors(err: ValidationError) -> str:
-    lines = []
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field"
-        lines.append(f"  {loc}: {msg}")
-    return "\n".join(lines)
-
-
 def parse_config(data: Any, origin: str = "<config>") -> LengthwiseConfig:
     """Validate an already-loaded mapping as a :class:`LengthwiseConfig`."""
     if not isinstance(data, dict):
@@ -142,7 +131,8 @@ def parse_config(data: Any, origin: str = "<config>") -> LengthwiseConfig:
     try:
         return LengthwiseConfig.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(f"{origin}: invalid config\n{_format_errors(err)}") from None
+        details = format_validation_error(err, joiner="\n", indent="  ")
+        raise ConfigError(f"{origin}: invalid config\n{details}") from None
 
 
 def load_config(path: str | Path) -> LengthwiseConfig:

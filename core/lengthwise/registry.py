@@ -69,12 +69,14 @@ class StrategySpec:
         return doc[0] if doc else ""
 
 
-def _format_validation_error(err: ValidationError) -> str:
+def format_validation_error(err: ValidationError, joiner: str = "; ", indent: str = "") -> str:
+    """One line per pydantic error, ``loc: message``; unknown keys read "unknown field"."""
     parts = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(params)"
-        parts.append(f"{loc}: {e['msg']}")
-    return "; ".join(parts)
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = "unknown field" if e["type"] == "extra_forbidden" else e["msg"]
+        parts.append(f"{indent}{loc}: {msg}")
+    return joiner.join(parts)
 
 
 class Registry:
@@ -135,7 +137,7 @@ class Registry:
         except ValidationError as err:
             fields = ", ".join(spec.cls.Params.model_fields) or "none"
             raise StrategyParamsError(
-                f"{kind} '{name}': {_format_validation_error(err)} (parameters: {fields})"
+                f"{kind} '{name}': {format_validation_error(err)} (parameters: {fields})"
             ) from None
         return spec.cls(validated)
 
