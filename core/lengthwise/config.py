@@ -73,6 +73,13 @@ class TrainingConfig(_Model):
     """
 
     model_path: str = "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"
+    tokenizer_path: str | None = Field(None, description="tokenizer folder when it is not the model's own")
+    device: Literal["cuda", "cpu"] = Field(
+        "cuda", description="cpu: verl's trainer on the host CPU (HF rollout, fsdp2 on gloo; lengthwise.verl_adapter.cpu)"
+    )
+    assets: Literal["cpu-tiny"] | None = Field(
+        None, description="built-in model and data to create on first use (cpu-tiny: the demo's tiny model and task)"
+    )
     train_files: list[str] = Field(default_factory=list)
     val_files: list[str] = Field(default_factory=list)
     algorithm: Literal["grpo", "dapo"] = "grpo"

@@ -98,6 +98,10 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
     """
     try:
         config = load_config(config_file)
+        if config.training.assets is not None and not (dry_run or print_command):
+            from ..demo.assets import resolve_assets
+
+            config = resolve_assets(config, log=lambda m: click.echo(m, err=True))
         strategies = build_strategies(config)
         argv = build_overrides(config, config_file, strategies.schedule.max_cap, overrides)
     except ConfigError as err:
@@ -131,6 +135,10 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
 
     env = dict(os.environ)
     env[CONFIG_ENV_VAR] = str(Path(config_file).resolve())
+    if config.training.device == "cpu":
+        from .cpu import ENV as CPU_ENV
+
+        env.update(CPU_ENV)
     proc = subprocess.Popen(launch_command(argv), env=env)
     try:
         code = proc.wait()

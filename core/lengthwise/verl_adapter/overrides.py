@@ -160,6 +160,15 @@ def training_overrides(config: LengthwiseConfig, max_cap: int, experiment_name: 
     else:
         out["trainer.total_epochs"] = t.total_epochs
 
+    if t.tokenizer_path:
+        out["actor_rollout_ref.model.tokenizer_path"] = _model_path(t.tokenizer_path)
+    if t.device == "cpu":
+        from .cpu import ENV, cpu_overrides
+
+        out.update(cpu_overrides(t.n_gpus_per_node))
+        for name, value in ENV.items():
+            out[f"+ray_kwargs.ray_init.runtime_env.env_vars.{name}"] = value
+
     if t.filter_groups:
         # DAPO dynamic sampling; verl's parent ReplayBuffer.sample filters, LengthwiseReplayBuffer
         # hands it these settings from verl's config.

@@ -95,7 +95,10 @@ def lengthwise_config_path(verl_config: Any = None) -> str:
 
 def _adapter_settings(trainer_mode: str = "sync") -> dict[str, str]:
     """The verl config values that plug the adapter in (key -> value)."""
-    sampler = "LengthwiseReplayBuffer" if trainer_mode == "sync" else "LengthwiseReplayBufferAsync"
+    from .cpu import TRAINER_MODE as CPU_TRAINER_MODE  # verl's sync trainer with CPU workers
+
+    sync = trainer_mode in ("sync", CPU_TRAINER_MODE)
+    sampler = "LengthwiseReplayBuffer" if sync else "LengthwiseReplayBufferAsync"
     return {
         "actor_rollout_ref.rollout.agent.agent_loop_manager_class": "lengthwise.verl_adapter.agent_loop.LengthwiseAgentLoopManager",
         "actor_rollout_ref.rollout.agent.agent_loop_config_path": str(Path(__file__).with_name("agent_loops.yaml")),
