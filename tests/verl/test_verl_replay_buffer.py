@@ -20,11 +20,12 @@ BATCH = [
     ("c", [(3000, 1, "rust"), (800, 0, "rust"), (4096, 0, "no_answer"), (2600, 0, "rust")]),
 ]
 # Derivation in test_verl_rewards.py::test_laser_de_rewards_by_hand: targets high 2048, medium and
-# low 4096; correct 1.0 + 0.5*[len <= target]; wrong -0.5 + 0.5 when it explores (only a's 3500).
+# low 4096; correct 1.0 + 0.5*[len <= target]; wrong -0.5 + 0.5 when it explores (only a's 3500);
+# c's cut-off response has no answer: -1.0 (Laser's format penalty).
 EXPECTED = {
     "a": [1.5, 1.5, 1.0, 0.0],
     "b": [1.5, 1.5, -0.5, -0.5],
-    "c": [1.5, -0.5, -0.5, -0.5],
+    "c": [1.5, -0.5, -1.0, -0.5],
 }
 
 
