@@ -103,7 +103,11 @@ def test_siri_values_by_hand(dry_runs):
     assert arr["actor"]["ppo_max_token_len_per_gpu"] == 17408
     assert arr["rollout"]["log_prob_max_token_len_per_gpu"] == 17408
     assert arr["rollout"]["temperature"] == 1.0
-    assert arr["rollout"]["val_kwargs"] == {**arr["rollout"]["val_kwargs"], "temperature": 0.6, "top_p": 0.95, "n": 16}
+    # evaluation as the paper reports it: Pass@1 over k = 64 samples at temperature 0.6
+    assert arr["rollout"]["val_kwargs"] == {**arr["rollout"]["val_kwargs"], "temperature": 0.6, "top_p": 0.95, "n": 64}
+    # the objective's 1/|y_i| per response, then the mean over responses: verl's seq-mean-token-mean
+    # (core_algos.agg_loss: "seq_losses = torch.sum(loss_mat * loss_mask, dim=-1) / (seq_mask + 1e-8)")
+    assert arr["actor"]["loss_agg_mode"] == "seq-mean-token-mean"
     assert arr["rollout"]["tensor_model_parallel_size"] == 1
     assert (cfg["trainer"]["total_training_steps"], cfg["trainer"]["total_epochs"]) == (1920, 1920)
     assert cfg["algorithm"]["filter_groups"]["enable"] is False
