@@ -229,3 +229,14 @@ def test_launch_runs_verl_and_passes_its_exit_code_through():
     )
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "no_such_key" in proc.stderr + proc.stdout
+
+
+def test_train_refuses_to_start_without_math_verify(monkeypatch):
+    # Issue 11 §6: without math-verify "\log_2 8" vs "3" is graded path=error, correct=False and
+    # training goes on. A None entry in sys.modules is how Python marks a module as not importable.
+    monkeypatch.setitem(sys.modules, "math_verify", None)
+    for mode in ("--dry-run", "--print-command"):
+        res = run(SIRI, mode)
+        assert res.exit_code == 2, res.output
+        assert "error: math-verify is not installed" in res.output and "lengthwise[verl]" in res.output
+        assert "Traceback" not in res.output
