@@ -91,6 +91,11 @@ class TrainingConfig(_Model):
         "token-mean"
     )
     filter_groups: bool = False
+    attn_implementation: Literal["sdpa", "flash_attention_2", "eager"] = Field(
+        "sdpa",
+        description="HF attention of the actor/ref model; verl's default flash_attention_2 needs flash-attn, "
+        "which no lengthwise extra installs",
+    )
     max_prompt_length: int = Field(1024, ge=1)
     total_training_steps: int | None = Field(None, ge=1)
     total_epochs: int = Field(1, ge=1)

@@ -240,3 +240,17 @@ def test_train_refuses_to_start_without_math_verify(monkeypatch):
         assert res.exit_code == 2, res.output
         assert "error: math-verify is not installed" in res.output and "lengthwise[verl]" in res.output
         assert "Traceback" not in res.output
+
+
+def test_attention_is_sdpa_unless_the_config_opts_in(dry_runs, tmp_path):
+    # verl 0.9.1 workers/config/model.py: 'attn_implementation = self.override_config.get(
+    # "attn_implementation", "flash_attention_2")' — flash-attn is in no lengthwise extra, so the
+    # shipped configs ask for PyTorch's sdpa; training.attn_implementation opts in.
+    _, res = dry_runs("siri-cosine-640-1.5b")
+    assert resolved_config(res.output)["actor_rollout_ref"]["model"]["override_config"]["attn_implementation"] == "sdpa"
+    text = (ROOT / "configs/siri-cosine-640-1.5b.yaml").read_text()
+    opted = tmp_path / "fa2.yaml"
+    opted.write_text(text.replace("training:\n", "training:\n  attn_implementation: flash_attention_2\n", 1))
+    res = run(str(opted), "--dry-run")
+    assert res.exit_code == 0, res.output
+    assert resolved_config(res.output)["actor_rollout_ref"]["model"]["override_config"]["attn_implementation"] == "flash_attention_2"

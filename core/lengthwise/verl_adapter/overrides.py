@@ -106,6 +106,9 @@ def training_overrides(config: LengthwiseConfig, max_cap: int, experiment_name: 
         "actor_rollout_ref.model.path": _model_path(t.model_path),
         "actor_rollout_ref.model.use_remove_padding": True,
         "actor_rollout_ref.model.enable_gradient_checkpointing": True,
+        # verl builds the HF model with override_config.attn_implementation, default
+        # flash_attention_2 (workers/config/model.py), which needs the flash-attn package
+        "++actor_rollout_ref.model.override_config.attn_implementation": t.attn_implementation,
         "actor_rollout_ref.actor.optim.lr": t.learning_rate,
         "actor_rollout_ref.actor.ppo_mini_batch_size": t.ppo_mini_batch_size,
         # Token-budgeted micro-batches; the ref and rollout log-prob passes inherit both values
