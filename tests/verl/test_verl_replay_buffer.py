@@ -192,7 +192,7 @@ ROUND_2 = [
 
 
 @pytest.mark.slow
-def test_statistics_see_every_generated_group(transfer_queue, compose, write_config):
+def test_statistics_see_every_generated_group(transfer_queue, compose, write_config, tmp_path):
     """DeepCompress's moving average with filter_groups on equals the one on the unfiltered batch.
 
     DeepCompress's scripts: "length_reward.moving_average.weight=0.99" with "filter_groups" on acc;
@@ -201,6 +201,8 @@ def test_statistics_see_every_generated_group(transfer_queue, compose, write_con
     a 2 + b 1 + z 4 + y 0 + c 3 + x 0 + v 0 = 10 -> P = 10/28 = 5/14 ≈ 0.357. The sampled groups
     alone (a, b, c: 6 of 12) would give 0.5.
     """
+    import json
+
     import numpy as np
 
     from lengthwise import LengthController, load_config
@@ -253,6 +255,9 @@ def test_statistics_see_every_generated_group(transfer_queue, compose, write_con
         uid, session, _ = key.split("_")
         assert score[-1].item() == pytest.approx(want[(uid, int(session))], abs=1e-6)  # float32 in TQ
     assert np.isclose(metrics["lengthwise/accuracy"], 10 / 28)
+    # the state after shaping step 1 is on disk before verl can checkpoint the step
+    pending = json.loads((tmp_path / "ckpt/lengthwise_pending/global_step_1/lengthwise_state.json").read_text())
+    assert pending["global_step"] == 1 and pending["state"] == json.loads(json.dumps(run.controller.state_dict()))
     tq.kv_clear(keys=meta.keys, partition_id="train")
 
 

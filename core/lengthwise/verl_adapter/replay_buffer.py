@@ -244,6 +244,7 @@ class _LengthwiseSampling:
             return meta, metrics
         generated, self._generated = self._generated, None
         _, step_metrics = shape_stored_batch(meta, run, global_steps, generated)
+        run.save_pending(global_steps)  # before verl's save can mark this step complete
         metrics.update(step_metrics)
         return meta, metrics
 
