@@ -29,6 +29,7 @@ __all__ = [
     "ConfigError",
     "Strategies",
     "load_config",
+    "loads_config",
     "parse_config",
     "build_strategies",
 ]
@@ -147,11 +148,16 @@ def load_config(path: str | Path) -> LengthwiseConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"{path}: cannot read config ({err.strerror or err})") from None
+    return loads_config(text, str(path))
+
+
+def loads_config(text: str, origin: str = "<config>") -> LengthwiseConfig:
+    """Parse and validate a config's YAML text (``origin`` names it in errors)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from None
-    return parse_config(data, str(path))
+        raise ConfigError(f"{origin}: not valid YAML: {err}") from None
+    return parse_config(data, origin)
 
 
 @dataclass

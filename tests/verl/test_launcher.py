@@ -254,3 +254,28 @@ def test_attention_is_sdpa_unless_the_config_opts_in(dry_runs, tmp_path):
     res = run(str(opted), "--dry-run")
     assert res.exit_code == 0, res.output
     assert resolved_config(res.output)["actor_rollout_ref"]["model"]["override_config"]["attn_implementation"] == "flash_attention_2"
+
+
+def test_config_text_reaches_workers_without_a_shared_filesystem(tmp_path, monkeypatch):
+    # A worker on another node sees verl's config (lengthwise.config_path = the launch node's
+    # absolute path) and the Ray job's runtime_env variables, but not the launch node's disk.
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from lengthwise.verl_adapter.shipped_config import CONFIG_TEXT_ENV
+    from lengthwise.verl_adapter.state import load_run_config
+
+    text = (ROOT / "configs/laser-de-1.5b-l4096.yaml").read_text()
+    cfg_file = tmp_path / "launch-node" / "laser.yaml"
+    cfg_file.parent.mkdir()
+    cfg_file.write_text(text)
+    argv = build_overrides(load_config(cfg_file), cfg_file, 16384)
+    key = f"+ray_kwargs.ray_init.runtime_env.env_vars.{CONFIG_TEXT_ENV}"
+    (shipped,) = [o for o in argv if o.startswith(key + "=")]
+    value = OverridesParser.create().parse_override(shipped).value()  # what verl hands to ray.init
+    cfg_file.unlink()  # "another node": the path does not exist there
+    monkeypatch.setenv(CONFIG_TEXT_ENV, value)
+    got = load_run_config({"lengthwise": {"config_path": str(cfg_file.resolve())}})
+    assert got == load_config(ROOT / "configs/laser-de-1.5b-l4096.yaml")
+    # a shipped text for another path is not used for this one
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_run_config({"lengthwise": {"config_path": str(tmp_path / "other.yaml")}})

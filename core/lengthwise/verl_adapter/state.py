@@ -13,7 +13,9 @@ Which config. The lengthwise YAML is named by the verl config key ``lengthwise.c
 every Ray actor it creates (driver, agent-loop workers, reward workers), so the key reaches each
 one. The environment variable ``LENGTHWISE_CONFIG`` is the fallback for code that has no verl
 config (pass it to Ray workers with ``+ray_kwargs.ray_init.runtime_env.env_vars.LENGTHWISE_CONFIG``).
-The path must be readable on every node.
+The file itself need not exist on other nodes: ``lengthwise train`` ships its text in the Ray
+job's environment (:mod:`lengthwise.verl_adapter.shipped_config`) and :func:`load_run_config`
+reads it from there.
 
 Steps. verl counts training steps from 1 (``global_steps``; validation before training runs at
 0, or at the resumed step). lengthwise schedules count from 0, as the CPU demo does, so the
@@ -47,8 +49,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import LengthwiseConfig, load_config
+from ..config import LengthwiseConfig, load_config, loads_config
 from ..pipeline import LengthController
+from .shipped_config import shipped_config_text
 
 __all__ = [
     "CAP_KEY",
@@ -167,7 +170,9 @@ def load_run_config(verl_config: Any = None) -> LengthwiseConfig:
     path = lengthwise_config_path(verl_config)
     with _CONFIGS_LOCK:
         if path not in _CONFIGS:
-            _CONFIGS[path] = load_config(path)
+            # multi-node: the text `lengthwise train` shipped in the Ray job's env, else the file
+            text = shipped_config_text(path)
+            _CONFIGS[path] = loads_config(text, path) if text is not None else load_config(path)
         return _CONFIGS[path]
 
 
