@@ -13,7 +13,9 @@ is_boxed_matched" or when a think delimiter is missing, so Laser, Laser-D, Laser
 Kimi penalty default ``format_reward = -1.0``; every other source scores "no answer" as wrong
 (DeepCompress's ``reward_func``: ``score = 1.0 if acc else -1.0`` with ``acc = format_correct and
 …``; DeepScaleR ``format_error_reward = incorrect_reward = 0``; verl's ``math_dapo``: -1 for
-anything not correct), so their ``format_reward`` stays None.
+anything not correct; Arora & Zanette's ``math_server.py``: ``accuracy * (…)``, 0 unless correct;
+L1's ``math_reward.py``: the 0/1 correctness plus its length delta; Yeo et al.'s cosine reward:
+``if score == 1`` / ``else``), so their ``format_reward`` stays None.
 """
 
 from __future__ import annotations
