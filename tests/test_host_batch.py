@@ -63,3 +63,36 @@ def test_group_stats_agree_with_a_direct_computation(rows):
         members = values[dense == dense[i]]
         assert mean[i] == pytest.approx(members.mean(), rel=1e-9, abs=1e-6)
         assert std[i] == pytest.approx(members.std(), rel=1e-6, abs=1e-3)
+
+
+def test_has_answer_and_truncated_defaults_and_checks():
+    from lengthwise import RolloutBatch
+    from lengthwise.batch import BatchError
+
+    b = RolloutBatch.from_lists(["a", "a", "b"], [10, 100, 50], [1, 0, 0], caps=100)
+    # defaults: every response answered; truncated = reached its cap (ℓ >= cap)
+    assert b.has_answer.tolist() == [True, True, True]
+    assert b.truncated.tolist() == [False, True, False]
+    b = RolloutBatch.from_lists(["a", "a"], [10, 20], [0, 0], caps=100, has_answer=[1, 0], truncated=[0, 1])
+    assert b.has_answer.tolist() == [True, False] and b.truncated.tolist() == [False, True]
+    with pytest.raises(BatchError, match="correct response must have an answer"):
+        RolloutBatch.from_lists(["a"], [10], [1], caps=100, has_answer=[False])
+    with pytest.raises(BatchError, match="has_answer has shape"):
+        RolloutBatch.from_lists(["a"], [10], [0], caps=100, has_answer=[True, True])
+    with pytest.raises(BatchError, match="truncated must be booleans"):
+        RolloutBatch.from_lists(["a"], [10], [0], caps=100, truncated=[2])
+
+
+def test_answer_flags_from_grade_results():
+    from lengthwise.pipeline import answer_flags
+    from lengthwise.scoring import GradeResult
+
+    graded = [
+        GradeResult(True, "7", "rust", False),
+        GradeResult(False, None, "no_answer", True),  # the scorer's cap cut it
+        GradeResult(False, "3", "timeout", False),  # an answer math-verify could not decide
+        GradeResult(False, None, "no_answer", False),
+    ]
+    has_answer, truncated = answer_flags(graded, [5, 40, 8, 20], 20)
+    assert has_answer.tolist() == [True, False, True, False]
+    assert truncated.tolist() == [False, True, False, True]  # 20 >= cap 20 reached the cap

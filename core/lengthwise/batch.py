@@ -38,6 +38,12 @@ class RolloutBatch:
         lengths: response length in tokens (>= 0).
         correct: verdict of the scorer, already length-capped (graded on ``clip(y, cap)``).
         caps: the generation cap L_t each response was sampled under (broadcast from an int).
+        has_answer: the scorer found an answer in the (capped) response (``GradeResult.path !=
+            "no_answer"``). Rewards with a format penalty (Laser's -1 for "no \\boxed{} after
+            </think>") read it. Default: every response has one (then only ``correct`` matters).
+            A correct response always has an answer.
+        truncated: the response was cut off: it reached its generation cap (ℓ >= cap) or the
+            scorer's length cap cut it (``GradeResult.truncated``). Default: ℓ >= cap.
         responses: response texts, when a strategy needs them (Laser-DE's repetition check).
         token_ids: response token ids, an alternative to ``responses`` for repetition checks.
         target_lengths: per-response target length carried in the prompt (L1 / LCPO).
@@ -48,6 +54,8 @@ class RolloutBatch:
     lengths: np.ndarray
     correct: np.ndarray
     caps: np.ndarray
+    has_answer: np.ndarray | None = None
+    truncated: np.ndarray | None = None
     responses: tuple[str, ...] | None = None
     token_ids: tuple[Sequence[int], ...] | None = None
     target_lengths: np.ndarray | None = None
@@ -76,6 +84,10 @@ class RolloutBatch:
         for name, seq in (("responses", self.responses), ("token_ids", self.token_ids)):
             if seq is not None and len(seq) != n:
                 raise BatchError(f"{name} has {len(seq)} entries, expected {n}")
+        has_answer = self._flags("has_answer", self.has_answer, n, np.ones(n, dtype=bool))
+        if n and np.any(correct & ~has_answer):
+            raise BatchError("a correct response must have an answer (has_answer False where correct is True)")
+        truncated = self._flags("truncated", self.truncated, n, lengths >= caps if n else np.zeros(0, dtype=bool))
         target = None
         if self.target_lengths is not None:
             target = np.asarray(self.target_lengths, dtype=np.float64)
@@ -87,6 +99,8 @@ class RolloutBatch:
         set_(self, "lengths", lengths.astype(np.float64))
         set_(self, "correct", correct)
         set_(self, "caps", caps.astype(np.int64))
+        set_(self, "has_answer", has_answer)
+        set_(self, "truncated", truncated)
         set_(self, "target_lengths", target)
         if self.responses is not None:
             set_(self, "responses", tuple(self.responses))
@@ -94,6 +108,19 @@ class RolloutBatch:
             set_(self, "token_ids", tuple(self.token_ids))
         set_(self, "group", group)
         set_(self, "n_groups", n_groups)
+
+    @staticmethod
+    def _flags(name: str, value: Any, n: int, default: np.ndarray) -> np.ndarray:
+        if value is None:
+            return np.asarray(default, dtype=bool)
+        arr = np.asarray(value)
+        if arr.shape != (n,):
+            raise BatchError(f"{name} has shape {arr.shape}, expected ({n},)")
+        if arr.dtype != np.bool_:
+            if n and not np.all(np.isin(arr, (0, 1))):
+                raise BatchError(f"{name} must be booleans (or 0/1)")
+            arr = arr.astype(bool)
+        return arr
 
     @classmethod
     def from_lists(

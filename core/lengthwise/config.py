@@ -29,6 +29,7 @@ __all__ = [
     "ConfigError",
     "Strategies",
     "load_config",
+    "loads_config",
     "parse_config",
     "build_strategies",
 ]
@@ -98,6 +99,11 @@ class TrainingConfig(_Model):
         "token-mean"
     )
     filter_groups: bool = False
+    attn_implementation: Literal["sdpa", "flash_attention_2", "eager"] = Field(
+        "sdpa",
+        description="HF attention of the actor/ref model; verl's default flash_attention_2 needs flash-attn, "
+        "which no lengthwise extra installs",
+    )
     max_prompt_length: int = Field(1024, ge=1)
     total_training_steps: int | None = Field(None, ge=1)
     total_epochs: int = Field(1, ge=1)
@@ -149,11 +155,16 @@ def load_config(path: str | Path) -> LengthwiseConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"{path}: cannot read config ({err.strerror or err})") from None
+    return loads_config(text, str(path))
+
+
+def loads_config(text: str, origin: str = "<config>") -> LengthwiseConfig:
+    """Parse and validate a config's YAML text (``origin`` names it in errors)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from None
-    return parse_config(data, str(path))
+        raise ConfigError(f"{origin}: not valid YAML: {err}") from None
+    return parse_config(data, origin)
 
 
 @dataclass

@@ -18,7 +18,23 @@ import numpy as np
 from .batch import Difficulty, RolloutBatch, ShapedRewards
 from .config import LengthwiseConfig, ScoringConfig, Strategies, build_strategies
 
-__all__ = ["LengthController", "StepResult", "cap_char_offsets", "grade_with"]
+__all__ = ["LengthController", "StepResult", "answer_flags", "cap_char_offsets", "grade_with"]
+
+
+def answer_flags(
+    graded: Sequence[Any], lengths: Sequence[float], caps: int | Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``RolloutBatch.has_answer`` and ``truncated`` from grade results.
+
+    has_answer: the scorer found an answer (its path is not ``"no_answer"``).
+    truncated: the scorer's cap cut the text, or the response reached its generation cap (ℓ >= cap).
+    """
+    n = len(graded)
+    ell = np.asarray(lengths, dtype=np.float64)
+    cap = np.full(n, caps, dtype=np.float64) if np.isscalar(caps) else np.asarray(caps, dtype=np.float64)
+    has_answer = np.array([g.path != "no_answer" for g in graded], dtype=bool)
+    cut = np.array([bool(g.truncated) for g in graded], dtype=bool)
+    return has_answer, cut | (ell >= cap)
 
 
 def cap_char_offsets(
@@ -112,11 +128,14 @@ class LengthController:
         from .scoring import GradingStats
 
         graded = grade_with(self.scoring, responses, ground_truths, cap_offsets)
+        has_answer, truncated = answer_flags(graded, lengths, caps)
         batch = RolloutBatch.from_lists(
             group_ids,
             lengths,
             [g.correct for g in graded],
             caps,
+            has_answer=has_answer,
+            truncated=truncated,
             responses=tuple(responses),
             token_ids=tuple(token_ids) if token_ids is not None else None,
             target_lengths=np.asarray(target_lengths, dtype=np.float64) if target_lengths is not None else None,
@@ -145,7 +164,8 @@ class LengthController:
             m["lengthwise/cap"] = float(batch.caps.max())
             m["lengthwise/mean_length"] = float(batch.lengths.mean())
             m["lengthwise/accuracy"] = float(batch.correct.mean())
-            m["lengthwise/truncation_rate"] = float((batch.lengths >= batch.caps).mean())
+            m["lengthwise/truncation_rate"] = float(batch.truncated.mean())
+            m["lengthwise/no_answer_rate"] = float((~batch.has_answer).mean())
             m["lengthwise/reward_mean"] = float(np.mean(shaped.rewards))
             if batch.correct.any():
                 m["lengthwise/mean_length_correct"] = float(batch.lengths[batch.correct].mean())

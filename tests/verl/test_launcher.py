@@ -103,7 +103,11 @@ def test_siri_values_by_hand(dry_runs):
     assert arr["actor"]["ppo_max_token_len_per_gpu"] == 17408
     assert arr["rollout"]["log_prob_max_token_len_per_gpu"] == 17408
     assert arr["rollout"]["temperature"] == 1.0
-    assert arr["rollout"]["val_kwargs"] == {**arr["rollout"]["val_kwargs"], "temperature": 0.6, "top_p": 0.95, "n": 16}
+    # evaluation as the paper reports it: Pass@1 over k = 64 samples at temperature 0.6
+    assert arr["rollout"]["val_kwargs"] == {**arr["rollout"]["val_kwargs"], "temperature": 0.6, "top_p": 0.95, "n": 64}
+    # the objective's 1/|y_i| per response, then the mean over responses: verl's seq-mean-token-mean
+    # (core_algos.agg_loss: "seq_losses = torch.sum(loss_mat * loss_mask, dim=-1) / (seq_mask + 1e-8)")
+    assert arr["actor"]["loss_agg_mode"] == "seq-mean-token-mean"
     assert arr["rollout"]["tensor_model_parallel_size"] == 1
     assert (cfg["trainer"]["total_training_steps"], cfg["trainer"]["total_epochs"]) == (1920, 1920)
     assert cfg["algorithm"]["filter_groups"]["enable"] is False
@@ -225,3 +229,53 @@ def test_launch_runs_verl_and_passes_its_exit_code_through():
     )
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "no_such_key" in proc.stderr + proc.stdout
+
+
+def test_train_refuses_to_start_without_math_verify(monkeypatch):
+    # Issue 11 §6: without math-verify "\log_2 8" vs "3" is graded path=error, correct=False and
+    # training goes on. A None entry in sys.modules is how Python marks a module as not importable.
+    monkeypatch.setitem(sys.modules, "math_verify", None)
+    for mode in ("--dry-run", "--print-command"):
+        res = run(SIRI, mode)
+        assert res.exit_code == 2, res.output
+        assert "error: math-verify is not installed" in res.output and "lengthwise[verl]" in res.output
+        assert "Traceback" not in res.output
+
+
+def test_attention_is_sdpa_unless_the_config_opts_in(dry_runs, tmp_path):
+    # verl 0.9.1 workers/config/model.py: 'attn_implementation = self.override_config.get(
+    # "attn_implementation", "flash_attention_2")' — flash-attn is in no lengthwise extra, so the
+    # shipped configs ask for PyTorch's sdpa; training.attn_implementation opts in.
+    _, res = dry_runs("siri-cosine-640-1.5b")
+    assert resolved_config(res.output)["actor_rollout_ref"]["model"]["override_config"]["attn_implementation"] == "sdpa"
+    text = (ROOT / "configs/siri-cosine-640-1.5b.yaml").read_text()
+    opted = tmp_path / "fa2.yaml"
+    opted.write_text(text.replace("training:\n", "training:\n  attn_implementation: flash_attention_2\n", 1))
+    res = run(str(opted), "--dry-run")
+    assert res.exit_code == 0, res.output
+    assert resolved_config(res.output)["actor_rollout_ref"]["model"]["override_config"]["attn_implementation"] == "flash_attention_2"
+
+
+def test_config_text_reaches_workers_without_a_shared_filesystem(tmp_path, monkeypatch):
+    # A worker on another node sees verl's config (lengthwise.config_path = the launch node's
+    # absolute path) and the Ray job's runtime_env variables, but not the launch node's disk.
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from lengthwise.verl_adapter.shipped_config import CONFIG_TEXT_ENV
+    from lengthwise.verl_adapter.state import load_run_config
+
+    text = (ROOT / "configs/laser-de-1.5b-l4096.yaml").read_text()
+    cfg_file = tmp_path / "launch-node" / "laser.yaml"
+    cfg_file.parent.mkdir()
+    cfg_file.write_text(text)
+    argv = build_overrides(load_config(cfg_file), cfg_file, 16384)
+    key = f"+ray_kwargs.ray_init.runtime_env.env_vars.{CONFIG_TEXT_ENV}"
+    (shipped,) = [o for o in argv if o.startswith(key + "=")]
+    value = OverridesParser.create().parse_override(shipped).value()  # what verl hands to ray.init
+    cfg_file.unlink()  # "another node": the path does not exist there
+    monkeypatch.setenv(CONFIG_TEXT_ENV, value)
+    got = load_run_config({"lengthwise": {"config_path": str(cfg_file.resolve())}})
+    assert got == load_config(ROOT / "configs/laser-de-1.5b-l4096.yaml")
+    # a shipped text for another path is not used for this one
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_run_config({"lengthwise": {"config_path": str(tmp_path / "other.yaml")}})

@@ -158,3 +158,49 @@ def test_resume_path_mode_and_errors(compose, write_config, tmp_path):
     reset_driver_state()
     with pytest.raises(RuntimeError, match="for step 7"):
         driver_state(compose(write_config(DEEPCOMPRESS)))
+
+
+def test_crash_between_verl_tracker_and_callback_resumes_from_the_pending_state(compose, write_config, tmp_path, caplog):
+    """verl 0.9.1 trainer_base._save_checkpoint writes the tracker first ('with open(
+    local_latest_checkpointed_iteration, "w") as f: f.write(str(self.global_steps))') and calls
+    'self.checkpoint_callback.on_save(...)' after it. The replay buffer records the state when it
+    shapes a step (RunState.save_pending), so a crash in between still resumes exactly."""
+    import logging
+    import os
+
+    from verl.trainer.ppo.checkpoint_callback import build_checkpoint_callback
+
+    from lengthwise.verl_adapter.state import STATE_FILE, driver_state, pending_state_folder, reset_driver_state
+
+    cfg = compose(write_config(DEEPCOMPRESS), "data.max_response_length=4096")
+    callback = build_checkpoint_callback(cfg)
+    run = callback.lengthwise
+    _shape(run.controller, 1)
+    run.save_pending(1)  # what LengthwiseReplayBuffer.sample does after shaping step 1
+    _verl_save(cfg, callback, 1)
+    _shape(run.controller, 2)
+    run.save_pending(2)
+    assert not pending_state_folder(cfg, 1).exists()  # only the newest step is kept
+    state_at_2 = json.loads(json.dumps(run.controller.state_dict()))
+    # the crash: verl's folder and tracker for step 2 exist, on_save never ran
+    folder = os.path.join(cfg.trainer.default_local_dir, "global_step_2")
+    os.makedirs(folder)
+    with open(os.path.join(cfg.trainer.default_local_dir, "latest_checkpointed_iteration.txt"), "w") as f:
+        f.write("2")
+    assert not os.path.exists(os.path.join(folder, STATE_FILE))
+
+    reset_driver_state()
+    with caplog.at_level(logging.WARNING, logger="lengthwise.verl_adapter.state"):
+        resumed = driver_state(compose(write_config(DEEPCOMPRESS), "data.max_response_length=4096"))
+    assert resumed.resumed_step == 2 and resumed.controller.state_dict() == state_at_2
+    assert "before the lengthwise checkpoint callback ran" in caplog.text
+    assert json.loads(open(os.path.join(folder, STATE_FILE)).read())["global_step"] == 2  # put back
+
+    # without the pending record the stateful run still refuses (it could not continue exactly)
+    os.unlink(os.path.join(folder, STATE_FILE))
+    import shutil
+
+    shutil.rmtree(pending_state_folder(cfg, 2))
+    reset_driver_state()
+    with pytest.raises(RuntimeError, match="no lengthwise_state.json"):
+        driver_state(compose(write_config(DEEPCOMPRESS)))

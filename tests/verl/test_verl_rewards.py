@@ -159,13 +159,14 @@ def test_laser_de_rewards_by_hand(verl_reward_manager, tokenizer, make_response,
     # floor rounding, N=4: n_b = floor(8/3)=2 (high), floor(4/3)=1 (medium), 1 (low);
     # E = floor(coverage * n_b) >= 1 first at: high 2048 (floor(2/4*2)=1), medium 4096, low 4096.
     # 4096 is not below the batch's longest response (4096), so medium/low resolve to 4096.
-    # Rewards: correct 1.0 + 0.5*[len <= target]; wrong -0.5 + 0.5*[len > target, not repetitive,
-    # len < cap]:
+    # Rewards: correct 1.0 + 0.5*[len <= target]; wrong with an answer -0.5 + 0.5*[len > target,
+    # not repetitive]; no answer -1.0 (hf_math_verifier.compute_score: "if not is_boxed_matched:
+    # box_match = -1.0"; length_penalty.py explores only "elif score_lst[i] == -0.5"):
     #   a (target 2048): 500 ✓ 1.5, 1500 ✓ 1.5, 2500 ✓ 1.0 (over target), 3500 ✗ 0.0 (explores:
     #                    3500 > 2048, distinct tokens, below the cap)
     #   b (4096): 900 ✓ 1.5, 2100 ✓ 1.5, 1200 ✗ -0.5, 3900 ✗ -0.5
-    #   c (4096): 3000 ✓ 1.5, 800 ✗ -0.5, 4096 ✗ -0.5 (cut), 2600 ✗ -0.5
-    expected = [1.5, 1.5, 1.0, 0.0, 1.5, 1.5, -0.5, -0.5, 1.5, -0.5, -0.5, -0.5]
+    #   c (4096): 3000 ✓ 1.5, 800 ✗ -0.5, 4096 cut, no answer -1.0, 2600 ✗ -0.5
+    expected = [1.5, 1.5, 1.0, 0.0, 1.5, 1.5, -0.5, -0.5, 1.5, -0.5, -1.0, -0.5]
     np.testing.assert_allclose(shaped.rewards, expected, rtol=0, atol=1e-12)
     m = shaped.metrics
     assert m["lengthwise/reward/target_length_high"] == 2048.0
@@ -174,6 +175,8 @@ def test_laser_de_rewards_by_hand(verl_reward_manager, tokenizer, make_response,
     assert m["lengthwise/accuracy"] == 0.5 and m["lengthwise/pass_rate_mean"] == 0.5  # 6/12; (3/4+2/4+1/4)/3
     assert m["lengthwise/truncation_rate"] == pytest.approx(1 / 12)  # only the 4096-token response
     assert m["lengthwise/scoring/no_answer_share"] == pytest.approx(1 / 12)
+    assert m["lengthwise/no_answer_rate"] == pytest.approx(1 / 12)
+    assert shaped.extras[10]["lw_term_correctness"] == -1.0 and shaped.extras[10]["lw_term_exploration"] == 0.0
     assert m["lengthwise/scoring/fallback_share"] == 0.0
     assert m["lengthwise/cap"] == 4096.0
     assert shaped.extras[3] == {

@@ -8,6 +8,10 @@ Save: verl calls ``on_save`` after writing ``{default_local_dir}/global_step_N/`
 ``global_step_N/lengthwise_state.json`` — ``{"format": 1, "global_step": N, "config": name,
 "state": LengthController.state_dict()}``. Step N's shaping has run by then (the replay buffer
 shapes before the update, the save comes after it), so the file holds the state after N steps.
+verl writes the tracker before it calls ``on_save``; for a crash in between, the replay buffer
+has already recorded the same state when it shaped step N
+(``lengthwise_pending/global_step_N``, :meth:`RunState.save_pending`), and resume falls back to it
+with a warning (see :mod:`lengthwise.verl_adapter.state`, "The crash window").
 
 Restore: verl has no load hook, but it builds the callback (``PPOTrainer.__init__``) before it
 loads its own checkpoint and before any rollout. The callback's constructor creates the run state

@@ -108,6 +108,12 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
         _fail(str(err))
     if importlib.util.find_spec("verl") is None:
         _fail("verl is not installed: pip install 'lengthwise[verl]'")
+    from ..preflight import PreflightError, check_training_runtime
+
+    try:
+        check_training_runtime()
+    except PreflightError as err:
+        _fail(str(err))
 
     if dry_run:
         from .dry_run import DryRunError

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import ConfigError, LengthwiseConfig
+from .shipped_config import CONFIG_TEXT_ENV, encode_config
 from .state import CONFIG_ENV, adapter_overrides  # no verl import: config lookup and run state only
 
 __all__ = [
@@ -58,13 +59,17 @@ def wiring_overrides(config_path: Path, trainer_mode: str = "sync") -> list[str]
 
     The config path travels twice: as ``lengthwise.config_path`` in verl's config (read by every
     runtime class that receives verl's config) and as the ``LENGTHWISE_CONFIG`` environment
-    variable of the Ray job (for code verl builds without its config). ``trainer_mode`` picks the
+    variable of the Ray job (for code verl builds without its config). The file's text travels as
+    ``LENGTHWISE_CONFIG_TEXT`` in the same environment, so workers on nodes that cannot read the
+    path still load the config (:mod:`.shipped_config`). ``trainer_mode`` picks the
     replay buffer (verl's sync or async modes need different base classes).
     """
     path = str(Path(config_path).resolve())
     return [
         *adapter_overrides(path, trainer_mode),
         f"+ray_kwargs.ray_init.runtime_env.env_vars.{CONFIG_ENV_VAR}={format_value(path)}",
+        # the file's text too, for nodes that cannot read the path (no shared filesystem)
+        f"+ray_kwargs.ray_init.runtime_env.env_vars.{CONFIG_TEXT_ENV}={format_value(encode_config(path))}",
     ]
 
 
@@ -106,6 +111,9 @@ def training_overrides(config: LengthwiseConfig, max_cap: int, experiment_name: 
         "actor_rollout_ref.model.path": _model_path(t.model_path),
         "actor_rollout_ref.model.use_remove_padding": True,
         "actor_rollout_ref.model.enable_gradient_checkpointing": True,
+        # verl builds the HF model with override_config.attn_implementation, default
+        # flash_attention_2 (workers/config/model.py), which needs the flash-attn package
+        "++actor_rollout_ref.model.override_config.attn_implementation": t.attn_implementation,
         "actor_rollout_ref.actor.optim.lr": t.learning_rate,
         "actor_rollout_ref.actor.ppo_mini_batch_size": t.ppo_mini_batch_size,
         # Token-budgeted micro-batches; the ref and rollout log-prob passes inherit both values

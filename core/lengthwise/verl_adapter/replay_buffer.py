@@ -30,20 +30,39 @@ Why here and not in an advantage estimator (``algorithm.adv_estimator`` + ``regi
 * The buffer is verl's documented extension point for this, it runs in the driver with the
   whole step in hand, and its metrics dict goes straight to the tracker.
 
-Caveats. verl's DAPO group filter (``algorithm.filter_groups``) runs inside the parent
-``sample`` on the rewards as streamed, i.e. on correctness; filter on ``acc`` (what DeepCompress's
-scripts do). With ``trainer.v1.<mode>.parameter_sync_step`` = k > 1 the trainer samples k
+Statistics on everything generated. verl's DAPO group filter (``algorithm.filter_groups``) runs
+inside the parent ``sample`` on the rewards as streamed, i.e. on correctness (filter on ``acc``,
+what DeepCompress's scripts do), and deletes the all-correct and all-wrong groups from
+TransferQueue (``_clear_groups``) — in sync mode over several refill rounds, and it also discards
+the surplus of mixed groups once enough have finished. The recipes compute their statistics on
+everything generated, before filtering (DeepCompress's batch pass-rate moving average; Laser-D's
+length coverage per accuracy band, which needs the all-correct and all-wrong prompts). So the
+buffer copies every finished group's trajectories (uid, token ids, grading record) just before
+verl clears it, and the step is shaped on the union of those groups and the sampled ones: the
+difficulty estimator and the shaper's batch statistics see every group generated since the last
+train sample (refill rounds included), and only the sampled groups' rewards are written back.
+Each group's own rewards do not depend on which other groups are in the batch, except through
+those batch statistics. Groups dropped as stale (async ``max_off_policy_strategy=drop``) or failed
+are not counted: they belong to an older policy or have no trajectories. The step's
+``lengthwise/*`` metrics are over the whole generated set; ``lengthwise/filtered_groups`` counts
+the groups that were generated but not trained on.
+
+Caveats. With ``trainer.v1.<mode>.parameter_sync_step`` = k > 1 the trainer samples k
 mini-batches per step and each is shaped as one batch. A colocated reward *model*
 (``reward.reward_model.enable`` without its own pool) scores after sampling, so it cannot be
 combined with this buffer; lengthwise's rule-based scorer never needs one.
 
 Custom samplers do not receive verl's DAPO settings in their constructor (verl 0.9.1 passes them
 only to its built-in buffers); the buffer reads them from the full verl config the agent-loop
-manager registered in the run state, exactly as verl's ``_build_replay_buffer`` derives them.
+manager registered in the run state, exactly as verl's ``_build_replay_buffer`` derives them, the
+first time it reads TransferQueue (``_sync_metadata_from_transfer_queue``), which every entry point
+does first: ``sample`` and the async trainers' ``get_sampleable_count``/``wait_for_sampleable``,
+which ``trainer_separate_async`` calls before its first ``sample``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -56,7 +75,14 @@ from verl.utils import tensordict_utils as tu
 from .shaping import StepShaping, shape_step
 from .state import RunState, driver_state, lengthwise_step
 
-__all__ = ["LengthwiseReplayBuffer", "LengthwiseReplayBufferAsync", "shape_stored_batch", "READ_FIELDS"]
+__all__ = [
+    "LengthwiseReplayBuffer",
+    "LengthwiseReplayBufferAsync",
+    "GeneratedGroups",
+    "read_generated",
+    "shape_stored_batch",
+    "READ_FIELDS",
+]
 
 READ_FIELDS = ["uid", "responses", "rm_scores", "extra_fields"]
 
@@ -65,19 +91,23 @@ def _plain(value: Any) -> Any:
     return getattr(value, "data", value)
 
 
-def shape_stored_batch(meta: KVBatchMeta, run: RunState, global_steps: int) -> tuple[StepShaping, dict[str, float]]:
-    """Shape the trajectories ``meta`` names in TransferQueue and write the rewards back.
+@dataclass
+class GeneratedGroups:
+    """Trajectories of groups that were generated but will not be trained on (filtered, surplus)."""
 
-    Returns the shaping and the step's metrics. Reads :data:`READ_FIELDS`; writes ``rm_scores``
-    (zeros with the reward on the last response token) and ``extra_fields`` (the stored dict, its
-    ``reward_extra_info`` extended with the shaping's per-response extras).
-    """
-    keys = list(meta.keys)
-    data = tq.kv_batch_get(keys=keys, partition_id=meta.partition_id, select_fields=READ_FIELDS)
-    uids = [str(_plain(u)) for u in data["uid"]]
-    responses = list(data["responses"].unbind())
-    scores = list(data["rm_scores"].unbind())
-    extra_fields = [dict(_plain(e) or {}) for e in data["extra_fields"]]
+    uids: list[str] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    token_ids: list[list[int]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.uids)
+
+    @property
+    def n_groups(self) -> int:
+        return len(set(self.uids))
+
+
+def _records(keys: list[str], extra_fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     records = []
     for key, extra in zip(keys, extra_fields):
         info = extra.get("reward_extra_info")
@@ -87,16 +117,57 @@ def shape_stored_batch(meta: KVBatchMeta, run: RunState, global_steps: int) -> t
                 "(reward.reward_manager.name=LengthwiseRewardManager, no colocated reward model)"
             )
         records.append(info)
+    return records
+
+
+def read_generated(keys: list[str], partition_id: str, into: GeneratedGroups) -> None:
+    """Append the stored trajectories ``keys`` (uid, response ids, grading record) to ``into``."""
+    if not keys:
+        return
+    data = tq.kv_batch_get(keys=keys, partition_id=partition_id, select_fields=["uid", "responses", "extra_fields"])
+    extra_fields = [dict(_plain(e) or {}) for e in data["extra_fields"]]
+    into.uids.extend(str(_plain(u)) for u in data["uid"])
+    into.records.extend(_records(keys, extra_fields))
+    into.token_ids.extend(r.tolist() for r in data["responses"].unbind())
+
+
+def shape_stored_batch(
+    meta: KVBatchMeta, run: RunState, global_steps: int, generated: GeneratedGroups | None = None
+) -> tuple[StepShaping, dict[str, float]]:
+    """Shape the trajectories ``meta`` names in TransferQueue and write the rewards back.
+
+    ``generated``: trajectories of the step's other generated groups (filtered or surplus); they
+    join the batch the statistics are computed on, and get no reward written. Returns the shaping
+    (of the whole set, sampled responses first) and the step's metrics. Reads :data:`READ_FIELDS`;
+    writes ``rm_scores`` (zeros with the reward on the last response token) and ``extra_fields``
+    (the stored dict, its ``reward_extra_info`` extended with the shaping's per-response extras).
+    """
+    keys = list(meta.keys)
+    data = tq.kv_batch_get(keys=keys, partition_id=meta.partition_id, select_fields=READ_FIELDS)
+    uids = [str(_plain(u)) for u in data["uid"]]
+    responses = list(data["responses"].unbind())
+    scores = list(data["rm_scores"].unbind())
+    extra_fields = [dict(_plain(e) or {}) for e in data["extra_fields"]]
+    records = _records(keys, extra_fields)
+    token_ids = [r.tolist() for r in responses]
+    if generated is not None and len(generated):
+        overlap = set(uids) & set(generated.uids)
+        if overlap:
+            raise RuntimeError(f"groups {sorted(overlap)[:5]} were both filtered and sampled")
+        uids = uids + generated.uids
+        records = records + generated.records
+        token_ids = token_ids + generated.token_ids
     shaped = shape_step(
         run.controller,
         group_ids=uids,
         records=records,
         step=lengthwise_step(global_steps),
-        token_ids=[r.tolist() for r in responses],
-        lengths=[int(r.numel()) for r in responses],
+        token_ids=token_ids,
+        lengths=[len(t) for t in token_ids],
     )
+    shaped.metrics["lengthwise/filtered_groups"] = float(generated.n_groups if generated is not None else 0)
     new_scores = []
-    for old, reward in zip(scores, shaped.rewards):
+    for old, reward in zip(scores, shaped.rewards[: len(keys)]):
         new = torch.zeros_like(old)
         if new.numel():
             new[-1] = float(reward)
@@ -116,6 +187,8 @@ class _LengthwiseSampling:
     """Shared part of the sync and async buffers: set up from the run state, shape train batches."""
 
     _lengthwise: RunState | None = None
+    _generated: GeneratedGroups | None = None
+    _not_generated: frozenset[str] = frozenset()
 
     def _dapo_settings(self, verl_config: Any) -> dict[str, Any]:
         """verl's ``_build_replay_buffer`` / ``_resolve_filter_groups_metric`` settings, from the full config."""
@@ -139,12 +212,39 @@ class _LengthwiseSampling:
             self._lengthwise = run
         return self._lengthwise
 
+    def _sync_metadata_from_transfer_queue(self) -> None:
+        # every entry point (sample, get_sampleable_count, wait_for_sampleable) reads TQ first:
+        # the DAPO settings must be in place before the first eviction decision
+        self._setup_lengthwise()
+        super()._sync_metadata_from_transfer_queue()
+
+    def _evict_terminal_groups(self, global_steps, partition_id, eviction_reasons):
+        stale_uids, _dapo_uids, failed_uids, _counts = eviction_reasons
+        self._not_generated = frozenset(stale_uids | failed_uids)
+        try:
+            return super()._evict_terminal_groups(global_steps, partition_id, eviction_reasons)
+        finally:
+            self._not_generated = frozenset()
+
+    def _clear_groups(self, partition_id: str, uids: set[str]) -> None:
+        # DAPO-filtered and surplus groups are finished, generated for this step: keep their
+        # trajectories for the step's statistics before verl deletes them
+        if partition_id != "val" and uids:
+            keep = (set(uids) & self.finished_keys[partition_id]) - self._not_generated
+            keys = sorted(k for k in self.partitions[partition_id] if k.split("_")[0] in keep)
+            if self._generated is None:
+                self._generated = GeneratedGroups()
+            read_generated(keys, partition_id, self._generated)
+        super()._clear_groups(partition_id, uids)
+
     def sample(self, global_steps: int, partition_id: str, batch_size: int) -> tuple[KVBatchMeta, dict]:
         run = self._setup_lengthwise()
         meta, metrics = super().sample(global_steps=global_steps, partition_id=partition_id, batch_size=batch_size)
         if partition_id == "val" or not meta.keys:
             return meta, metrics
-        _, step_metrics = shape_stored_batch(meta, run, global_steps)
+        generated, self._generated = self._generated, None
+        _, step_metrics = shape_stored_batch(meta, run, global_steps, generated)
+        run.save_pending(global_steps)  # before verl's save can mark this step complete
         metrics.update(step_metrics)
         return meta, metrics
 

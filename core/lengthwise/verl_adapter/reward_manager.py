@@ -23,6 +23,7 @@ from typing import Any
 from verl import DataProto
 from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
+from ..preflight import check_training_runtime
 from .shaping import grade_response
 from .state import CAP_KEY, load_run_config
 
@@ -41,7 +42,9 @@ class LengthwiseRewardManager(RewardManagerBase):
 
     def __init__(self, config, tokenizer, compute_score=None, reward_router_address=None, reward_model_tokenizer=None, **kwargs):
         super().__init__(config, tokenizer, compute_score)
-        # verl's default compute_score is not used: lengthwise grades with its own scorer.
+        # verl's default compute_score is not used: lengthwise grades with its own scorer, whose
+        # fallback must work on this node too (a broken math-verify would grade silently wrong)
+        check_training_runtime()
         self.scoring = load_run_config(config).scoring
 
     def _decode(self, ids: list[int]) -> str:

@@ -20,7 +20,8 @@ Record encoding. verl averages every ``reward_extra_info`` key over the validati
 values are numbers: ``acc`` (1.0/0.0, verl's usual key, also what DAPO's ``filter_groups.metric=acc``
 reads), ``lw_length`` and ``lw_cap`` (tokens), ``lw_truncated`` (the cap cut the text) and one 0/1
 flag per non-fast scorer path (``lw_math_verify``, ``lw_timeout``, ``lw_error``, ``lw_no_answer``;
-all zero means the Rust fast path decided). ``lw_target_length`` is added only when the data row
+all zero means the Rust fast path decided). ``lw_no_answer`` and ``lw_truncated`` become the
+batch's ``has_answer`` and (with ℓ >= cap) ``truncated``, which format penalties read. ``lw_target_length`` is added only when the data row
 carries a target length (L1/LCPO); NaN never appears.
 """
 
@@ -34,7 +35,7 @@ import numpy as np
 
 from ..batch import RolloutBatch
 from ..config import ScoringConfig
-from ..pipeline import LengthController, StepResult, cap_char_offsets, grade_with
+from ..pipeline import LengthController, StepResult, answer_flags, cap_char_offsets, grade_with
 from ..scoring import GradeResult, GradingStats
 
 __all__ = [
@@ -153,11 +154,14 @@ def shape_step(
     targets = None
     if any("lw_target_length" in r for r in records):
         targets = np.array([float(r.get("lw_target_length", np.nan)) for r in records], dtype=np.float64)
+    has_answer, truncated = answer_flags(grades, lengths, caps)
     batch = RolloutBatch.from_lists(
         group_ids,
         lengths,
         [g.correct for g in grades],
         caps,
+        has_answer=has_answer,
+        truncated=truncated,
         token_ids=tuple(token_ids) if token_ids is not None else None,
         target_lengths=targets,
         step=int(step),

@@ -13,7 +13,9 @@ Which config. The lengthwise YAML is named by the verl config key ``lengthwise.c
 every Ray actor it creates (driver, agent-loop workers, reward workers), so the key reaches each
 one. The environment variable ``LENGTHWISE_CONFIG`` is the fallback for code that has no verl
 config (pass it to Ray workers with ``+ray_kwargs.ray_init.runtime_env.env_vars.LENGTHWISE_CONFIG``).
-The path must be readable on every node.
+The file itself need not exist on other nodes: ``lengthwise train`` ships its text in the Ray
+job's environment (:mod:`lengthwise.verl_adapter.shipped_config`) and :func:`load_run_config`
+reads it from there.
 
 Steps. verl counts training steps from 1 (``global_steps``; validation before training runs at
 0, or at the resumed step). lengthwise schedules count from 0, as the CPU demo does, so the
@@ -24,6 +26,16 @@ choice of ``PPOTrainer._load_checkpoint`` (``trainer.resume_mode`` ``disable`` |
 ``resume_path``; ``auto`` reads ``latest_checkpointed_iteration.txt`` through verl's own
 ``find_latest_ckpt_path``), and the run state loads ``global_step_N/lengthwise_state.json`` from
 that folder when it is created — before the first rollout of step N+1.
+
+The crash window. verl writes ``latest_checkpointed_iteration.txt`` (which marks step N complete)
+*before* it calls the checkpoint callback that writes ``lengthwise_state.json``; a crash in between
+leaves a resumable checkpoint without the state. So the replay buffer also records the state as
+soon as step N is shaped — before the update, hence before verl's save — in
+``{default_local_dir}/lengthwise_pending/global_step_N/lengthwise_state.json`` (only the newest
+step is kept; stateless strategies write nothing). A checkpoint folder without its state file is
+restored from the pending record of the same step, with a warning, and the file is put back in
+the checkpoint folder. The state after shaping step N is the state ``on_save`` writes at step N:
+nothing changes it between the replay buffer and the save.
 """
 
 from __future__ import annotations
@@ -31,13 +43,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import LengthwiseConfig, load_config
+from ..config import LengthwiseConfig, load_config, loads_config
 from ..pipeline import LengthController
+from .shipped_config import shipped_config_text
 
 __all__ = [
     "CAP_KEY",
@@ -53,6 +67,7 @@ __all__ = [
     "resume_folder",
     "save_state",
     "read_state",
+    "pending_state_folder",
     "adapter_overrides",
     "wiring_problems",
 ]
@@ -158,7 +173,9 @@ def load_run_config(verl_config: Any = None) -> LengthwiseConfig:
     path = lengthwise_config_path(verl_config)
     with _CONFIGS_LOCK:
         if path not in _CONFIGS:
-            _CONFIGS[path] = load_config(path)
+            # multi-node: the text `lengthwise train` shipped in the Ray job's env, else the file
+            text = shipped_config_text(path)
+            _CONFIGS[path] = loads_config(text, path) if text is not None else load_config(path)
         return _CONFIGS[path]
 
 
@@ -234,6 +251,20 @@ def read_state(folder: str | Path) -> dict[str, Any] | None:
     return payload
 
 
+PENDING_DIR = "lengthwise_pending"
+
+
+def pending_state_folder(verl_config: Any, global_step: int) -> Path | None:
+    """``{trainer.default_local_dir}/lengthwise_pending/global_step_N`` (None without a checkpoint dir)."""
+    root = _select(verl_config, "trainer.default_local_dir")
+    if root is None:
+        return None
+    root = str(root)
+    if not os.path.isabs(root):
+        root = os.path.join(os.getcwd(), root)  # as resume_folder (verl's _load_checkpoint) does
+    return Path(root) / PENDING_DIR / f"global_step_{int(global_step)}"
+
+
 def _is_stateless(controller: LengthController) -> bool:
     return not any(controller.state_dict().values())
 
@@ -284,10 +315,31 @@ class RunState:
     def save(self, checkpoint_dir: str | Path, global_step: int) -> Path:
         return save_state(checkpoint_dir, global_step, self.controller, self.config.name)
 
+    def save_pending(self, global_step: int) -> Path | None:
+        """Record the state right after step ``global_step`` was shaped (see "The crash window")."""
+        folder = pending_state_folder(self.verl_config, global_step)
+        if folder is None or _is_stateless(self.controller):
+            return None
+        path = save_state(folder, global_step, self.controller, self.config.name)
+        for old in folder.parent.glob("global_step_*"):
+            if old != folder and old.name.split("_")[-1].isdigit() and _step_of(old.name) < global_step:
+                shutil.rmtree(old, ignore_errors=True)
+        return path
+
     def restore(self, folder: str) -> None:
         """Load the state saved in ``folder``; a stateful run without one is an error."""
         step = _step_of(folder)
         payload = read_state(folder)
+        if payload is None:
+            pending = pending_state_folder(self.verl_config, step)
+            payload = read_state(pending) if pending is not None else None
+            if payload is not None:
+                logger.warning(
+                    "%s has no %s: the run stopped after verl marked step %d complete and before the "
+                    "lengthwise checkpoint callback ran; restoring the state recorded when step %d was shaped (%s)",
+                    folder, STATE_FILE, step, step, pending,
+                )
+                shutil.copyfile(Path(pending) / STATE_FILE, Path(folder) / STATE_FILE)
         if payload is None:
             if _is_stateless(self.controller):
                 logger.info("resuming from %s: no %s, and the strategies keep no state", folder, STATE_FILE)

@@ -22,8 +22,11 @@ correctness. Constants from the repo's run scripts: ``min_value_correct 1``,
 ``common_exceed_length -10``. The repo also adds an n-gram repetition penalty to wrong answers
 (a separate reward there); it is not part of this shaper.
 
-``exceed_margin`` defaults to 0, not 16: lengthwise's lengths are exact token counts, so "hit the
-cap" is ℓ >= L. ℓ/L is clipped to [0, 1] for the interpolation.
+``exceed_margin`` defaults to the source's 16 (``openrlhf/openrlhf/reward/common.py``:
+``MAX_LEN_MARGIN = 16``): a response within 16 tokens of the cap counts as having hit it, as in the
+runs the paper reports. ``exceed_margin: 0`` makes it exactly ℓ >= L. ℓ/L is clipped to [0, 1] for
+the interpolation. A response with no answer is "wrong" here, as in the source (its branches are
+``if score == 1`` / ``else``).
 
 Because r_exceed overrides correctness, a correct response that used the whole budget (-10) scores
 below a wrong one that stopped early (> -10), so ``wrong_may_outrank_correct = True``. Below the
@@ -51,7 +54,7 @@ class CosineParams(StrictParams):
     r_w0: float = Field(-10.0, le=0, allow_inf_nan=False, description="wrong answer, ℓ = 0")
     r_wL: float = Field(0.0, le=0, allow_inf_nan=False, description="wrong answer, ℓ = L")
     r_exceed: float = Field(-10.0, allow_inf_nan=False, description="any answer that reaches the cap")
-    exceed_margin: int = Field(0, ge=0, description="ℓ >= L - margin counts as hitting the cap")
+    exceed_margin: int = Field(16, ge=0, description="ℓ >= L - margin counts as hitting the cap (source: 16)")
 
     @model_validator(mode="after")
     def _ordered(self) -> "CosineParams":

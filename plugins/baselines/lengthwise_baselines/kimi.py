@@ -5,8 +5,9 @@ with ℓ_min and ℓ_max the shortest and longest length::
 
     λ(y)   = 0.5 - (ℓ - ℓ_min) / (ℓ_max - ℓ_min)            (λ = 0 when ℓ_max = ℓ_min)
     S(y)   = λ            if y is correct
-             min(0, λ)    if y is wrong
-    R(y)   = R_c(y) + w · S(y)
+             min(0, λ)    if y is wrong (with an answer)
+             0            if y has no answer
+    R(y)   = R_c(y) + w · S(y)                              applied from step ``warmup_steps`` on
 
 so λ runs from +0.5 (shortest) to -0.5 (longest); short wrong answers are not rewarded, long ones
 are penalised.
@@ -15,6 +16,16 @@ Checked against hkust-nlp/Laser ``verl/utils/reward_score/length_penalty.py``
 (``compute_kimi_penalty``, commit c9e7c4ef): w = ``len_coef`` = 0.4, min/max over all responses
 of the uid, correct = score 1.0 (+w·λ), wrong = score -0.5 (+w·min(0, λ)) — hence the default
 scale {1, -0.5} (Laser's scripts; the Kimi report itself uses a {0, 1} reward and gives no w).
+A response with no answer scores -1.0 there (``hf_math_verifier.compute_score``: ``if not
+is_boxed_matched: box_match = -1.0``) and falls in neither branch (``if score_lst[i] == 1.0`` /
+``elif score_lst[i] == -0.5``), so it gets ``format_reward`` = -1.0 and no length term; its length
+still counts in the group's ℓ_min/ℓ_max ("we consider all the responses").
+
+Warm-up: the Kimi report (§2.3.3) notes the length penalty slows training at first, so it uses a
+phase of plain policy optimisation "followed by a constant length penalty". ``warmup_steps``
+(default 0: the penalty from the start, as in Laser's scripts) leaves the reward at R_c for the
+batches of steps ``t < warmup_steps`` (``batch.step``, lengthwise's 0-based step); the report
+gives no number, so a run chooses it.
 
 Edge cases, where Laser and this module differ:
 
@@ -48,7 +59,11 @@ class KimiParams(CorrectnessParams):
 
     correct_reward: float = Field(1.0, allow_inf_nan=False)
     wrong_reward: float = Field(-0.5, allow_inf_nan=False)
+    format_reward: float | None = Field(
+        -1.0, allow_inf_nan=False, description="R_c of a response with no answer (Laser's compute_score: -1.0)"
+    )
     len_coef: float = Field(0.4, ge=0, allow_inf_nan=False, description="w: weight of the length term")
+    warmup_steps: int = Field(0, ge=0, description="steps of plain correctness reward before the penalty starts")
 
     @model_validator(mode="after")
     def _penalty_keeps_order(self) -> "KimiParams":
@@ -77,11 +92,16 @@ class KimiLengthPenalty(RewardShaper):
 
     def shape(self, batch, difficulty=None) -> ShapedRewards:
         p = self.params
-        rc = correctness_reward(batch.correct, p)
+        rc = correctness_reward(batch.correct, p, batch.has_answer)
         lam = kimi_lambda(batch.lengths, batch.group, batch.n_groups)
-        length = p.len_coef * np.where(batch.correct, lam, np.minimum(lam, 0.0))
+        scored = np.where(batch.correct, lam, np.where(batch.has_answer, np.minimum(lam, 0.0), 0.0))
+        active = batch.step >= p.warmup_steps
+        length = p.len_coef * scored if active else np.zeros(len(batch), dtype=np.float64)
         return ShapedRewards(
             rewards=rc + length,
             terms={"correctness": rc, "length": length},
-            metrics={"length_term_mean": float(length.mean()) if len(batch) else 0.0},
+            metrics={
+                "length_term_mean": float(length.mean()) if len(batch) else 0.0,
+                "penalty_active": float(active),
+            },
         )

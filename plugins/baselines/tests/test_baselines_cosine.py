@@ -16,7 +16,9 @@ def one(length, correct, cap=1000, **params):
     return float(lengthwise.create("reward", "cosine", **params).shape(batch).rewards[0])
 
 
-# Defaults: r_c0 = 2, r_cL = 1, r_w0 = -10, r_wL = 0, r_exceed = -10; cap L = 1000.
+# Defaults: r_c0 = 2, r_cL = 1, r_w0 = -10, r_wL = 0, r_exceed = -10, margin 16; cap L = 1000.
+# Source (openrlhf/openrlhf/reward/common.py): "MAX_LEN_MARGIN = 16"; cosine.py:
+# "if gen_len + MAX_LEN_MARGIN >= self.max_len: rewards.append(self.exceed_length)".
 @pytest.mark.parametrize(
     "length, correct, params, expected",
     [
@@ -26,7 +28,10 @@ def one(length, correct, cap=1000, **params):
         (500, False, {}, -5.0),  # 0 + ½·(-10)
         (250, True, {}, 1 + 0.5 * (1 + math.sqrt(0.5))),  # cos(π/4) = 0.7071 -> 1.853553
         (250, False, {}, -5 * (1 + math.sqrt(0.5))),  # -8.535534
-        (999, True, {}, 1.0000024673990708),  # 1 + ½(1 + cos(0.999π)), just above r_cL
+        (999, True, {"exceed_margin": 0}, 1.0000024673990708),  # 1 + ½(1 + cos(0.999π)), just above r_cL
+        (999, True, {}, -10.0),  # default margin 16: 999 + 16 >= 1000
+        (984, True, {}, -10.0),  # 984 + 16 = 1000 >= 1000
+        (983, False, {}, -5 * (1 + math.cos(0.983 * math.pi))),  # 983 + 16 < 1000: cosine, wrong
         (1000, True, {}, -10.0),  # ℓ = L: hit the cap -> r_exceed, correct or not
         (1000, False, {}, -10.0),
         (1500, True, {}, -10.0),  # ℓ > L

@@ -50,3 +50,28 @@ def test_kimi_bad_params():
         KimiLengthPenalty.Params(len_coef=-0.1)
     with pytest.raises(ValidationError):  # w/2 = 2 > 1 - (-0.5)
         KimiLengthPenalty.Params(len_coef=4.0)
+
+
+def test_kimi_no_answer_gets_format_reward_and_no_length_term():
+    # Laser's compute_kimi_penalty applies the length score only in its two branches
+    #     if score_lst[i] == 1.0: ...            elif score_lst[i] == -0.5: ...
+    # and hf_math_verifier.compute_score gives "box_match = -1.0" without a boxed answer.
+    # ℓ = [100, 200, 300], λ = [0.5, 0, -0.5] over all three (the unanswered one counts in ℓmax):
+    # correct 1 + 0.4·0.5 = 1.2; wrong with answer -0.5 + 0.4·min(0, 0) = -0.5; no answer -1.0 + 0
+    batch = RolloutBatch.from_lists(["q"] * 3, [100, 200, 300], [1, 0, 0], 16384, has_answer=[1, 1, 0])
+    out = lengthwise.create("reward", "kimi").shape(batch)
+    np.testing.assert_allclose(out.rewards, [1.2, -0.5, -1.0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out.terms["length"], [0.2, 0.0, 0.0], rtol=0, atol=1e-12)
+
+
+def test_kimi_warmup_steps():
+    # Kimi k1.5 §2.3.3: the penalty comes after plain policy optimisation ("followed by a constant
+    # length penalty"): with warmup_steps = 10, steps 0..9 get R_c only, step 10 on the penalty.
+    def at(step):
+        batch = RolloutBatch.from_lists(["q"] * 3, [100, 200, 300], [1, 1, 0], 16384, step=step)
+        return lengthwise.create("reward", "kimi", warmup_steps=10).shape(batch)
+
+    np.testing.assert_allclose(at(9).rewards, [1.0, 1.0, -0.5])
+    assert at(9).metrics["penalty_active"] == 0.0
+    np.testing.assert_allclose(at(10).rewards, [1.2, 1.0, -0.7], rtol=0, atol=1e-12)
+    assert KimiLengthPenalty.Params().warmup_steps == 0

@@ -14,8 +14,12 @@ For step t with batch B_t (G responses per prompt q)::
 
 Source checked: Skytliang/DeepCompress ``scripts/train/deepcompress-zero-{3b,7b}.sh`` set
 ``custom_reward_function.length_reward.moving_average.weight=0.99`` (our ``momentum``), rollout
-n = 16. The forked verl that computes the average is not public and the paper's method section
-could not be read from the stored copy, so three details are our choices, each a parameter:
+n = 16, with ``algorithm.filter_groups`` on ``acc``: the batch pass rate is the one of everything
+generated, before DAPO drops all-correct and all-wrong groups (lengthwise's verl replay buffer
+hands the estimator every generated group of the step, refill rounds included). The forked verl
+that computes the average is not public and the paper's method section (arXiv 2510.27419 §3)
+could not be read here (the stored HTML holds abstract and introduction only), so three details
+are our choices, each a parameter:
 
 * **order** (``update_before_classify=True``): the current batch enters the average before its
   prompts are classified, so on the first step prompts are compared with that batch's own pass

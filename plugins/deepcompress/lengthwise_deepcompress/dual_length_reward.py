@@ -30,11 +30,26 @@ answer, else -1 — set ``scoring.require_think_close: true`` and ``answer_after
 lengthwise config to grade the same way (the shaper only sees ``batch.correct``).
 ``scripts/train/deepcompress-zero-{3b,7b}.sh``: ``length_reward.weight=0.2``,
 ``length_reward.only_correct=True``, ``overlong_buffer.enable=True``, ``overlong_buffer.len=2048``,
-``overlong_buffer.penalty_factor=1.0``, ``max_response_length=10240``, ``rollout.n=16``. The
-forked verl that implements ``length_reward`` is not public and the paper's equations could not
-be read from the stored copy of its HTML; the standardisation set, ε, ddof and centring above are
-our reading of the paper's description ("sigmoid of the group-standardised length, sign set by
-difficulty"), exposed as parameters.
+``overlong_buffer.penalty_factor=1.0``, ``max_response_length=10240``, ``rollout.n=16``.
+
+Defaults, and where the sources disagree. The forked verl that implements ``length_reward`` is
+not public, and the paper's method section (arXiv 2510.27419, §3) could not be read here: the
+stored copy of its HTML (v1) holds the abstract and introduction only, and v2 is not stored. Two
+sources remain, and they disagree:
+
+* the repository figure ``assets/dual-reward-mechanism.png`` draws correct answers between 1.0
+  and 1.1 (1.05 at z = 0) and incorrect ones between -1.0 and -0.9 — ``weight: 0.1,
+  only_correct: false`` here (the test ``test_repository_figure_is_weight_one_tenth_on_every_answer``
+  reproduces its curves);
+* the training scripts, which produced the paper's models, pass ``length_reward.weight=0.2`` and
+  ``length_reward.only_correct=True``.
+
+The defaults follow the scripts (what was run), not the illustration; a run that wants the
+figure sets the two parameters above. Where both are silent these are our choices: z over the
+whole group (the figure's x-axis is one z per response and the scripts name no subset;
+``standardize_over: correct`` is the alternative), population std (ddof 0) with ε = 1e-6 so a
+group of equal lengths gets z = 0, and no centring (the figure's curves sit above R_o, never
+below it).
 
 The DAPO overlong term is **off by default** (``overlong_buffer_len=0``): it is part of the
 paper's training recipe (also used by its DeepMath-Zero baseline), not of the dual reward, and a

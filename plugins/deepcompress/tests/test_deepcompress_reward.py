@@ -590,3 +590,26 @@ def test_sigmoid_is_stable_at_extremes():
     y = sigmoid(x)
     assert np.all(np.isfinite(y))
     assert y.tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("beta", [1.0, 0.6, 0.0, -0.6, -1.0])
+def test_repository_figure_is_weight_one_tenth_on_every_answer(beta):
+    """Skytliang/DeepCompress assets/dual-reward-mechanism.png, read off the axes: correct answers
+    between 1.0 and 1.1 with 1.05 at z = 0 for every β, incorrect between -1.0 and -0.9 with -0.95
+    at z = 0 — i.e. R_o + 0.1·σ(-β·z) on both. That is ``weight: 0.1, only_correct: false``; the
+    scripts' "length_reward.weight=0.2" and "length_reward.only_correct=True" (the defaults) give
+    1.1 at z = 0 and no term on wrong answers. Two groups of two (ℓ 100 and 300 -> z = ∓1 up to
+    ε) so both rows sit at z = -1 and z = +1."""
+    batch = RolloutBatch.from_lists(["c", "c", "w", "w"], [100, 300, 100, 300], [1, 1, 0, 0], caps=4096)
+    diff = Difficulty(pass_rate=np.zeros(4), bucket=np.array([SIMPLE if beta > 0 else HARD] * 4, dtype=object),
+                      score=np.full(4, beta))
+    figure = DualLengthReward(weight=0.1, only_correct=False).shape(batch, diff).rewards
+    z = 100 / (100 + 1e-6)  # (300 - 200) / (population std 100 + ε)
+    want = [1 + 0.1 * sigmoid(beta * z), 1 + 0.1 * sigmoid(-beta * z), -1 + 0.1 * sigmoid(beta * z), -1 + 0.1 * sigmoid(-beta * z)]
+    np.testing.assert_allclose(figure, want, rtol=0, atol=1e-12)
+    assert np.all((1.0 < figure[:2]) & (figure[:2] < 1.1)) and np.all((-1.0 < figure[2:]) & (figure[2:] < -0.9))
+    if beta == 0.0:  # the flat β = 0 line of the figure: 1.05 and -0.95
+        np.testing.assert_allclose(figure, [1.05, 1.05, -0.95, -0.95], rtol=0, atol=1e-15)
+    defaults = DualLengthReward().shape(batch, diff)
+    np.testing.assert_array_equal(defaults.terms["length"][2:], [0.0, 0.0])
+    np.testing.assert_allclose(defaults.terms["length"][:2], 2 * (figure[:2] - 1.0), rtol=0, atol=1e-12)

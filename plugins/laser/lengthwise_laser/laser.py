@@ -1,7 +1,7 @@
 """Laser: a step length reward around one fixed target length L_T (Liu et al. 2025, "Learn to
 Reason Efficiently with Adaptive Length-based Reward Shaping", arXiv 2505.15612).
 
-For a response of ℓ tokens with correctness reward R_c (+1 correct, -0.5 wrong)::
+For a response of ℓ tokens with correctness reward R_c (+1 correct, -0.5 wrong, -1 no answer)::
 
     reward   R = R_c + α · 1[correct] · 1[ℓ <= L_T]
     penalty  R = R_c - α · 1[correct] · 1[ℓ >  L_T]
@@ -14,8 +14,12 @@ Wrong answers get no length term. Source: hkust-nlp/Laser
 (config default), L_T ∈ {2048, 4096, 8192}, max_response_length 16384; ``lengthy_ppo_trainer.yaml``
 defaults ``target_length: 8192``. The correctness scale comes from
 ``verl/utils/reward_score/hf_math_verifier.py`` (``compute_score``): 1.0 correct, -0.5 wrong
-(and -1.0 when the ``\\boxed`` answer or the think delimiters are missing, which lengthwise
-folds into "wrong": the source's length terms test ``score == 1.0``, so they never touch those).
+and -1.0 when the ``\\boxed`` answer or a think delimiter is missing (``if not is_boxed_matched:
+box_match = -1.0``): ``format_reward`` (default -1.0) for a response in which the scorer found no
+answer (``batch.has_answer``). The source's length terms test ``score == 1.0``, so they never
+touch those. Grade with ``scoring.require_think_close: true`` (an answer only after ``</think>``),
+as the shipped Laser config does; the source's ``<think>`` check is on prompt + response, and the
+R1-Distill chat template puts ``<think>`` in the prompt, so it is not re-checked here.
 
 Wrong never outranks correct: with ``penalty``/``hybrid`` a correct answer can drop to
 R_c - α, so the params require α <= correct_reward - wrong_reward (0.5 <= 1.5 by default).
@@ -53,6 +57,9 @@ class LaserBaseParams(CorrectnessParams):
 
     correct_reward: float = Field(1.0, allow_inf_nan=False, description="R_c of a correct answer (scripts: 1.0)")
     wrong_reward: float = Field(-0.5, allow_inf_nan=False, description="R_c of a wrong answer (scripts: -0.5)")
+    format_reward: float | None = Field(
+        -1.0, allow_inf_nan=False, description="R_c of a response with no answer (hf_math_verifier: -1.0)"
+    )
     alpha: float = Field(0.5, ge=0, allow_inf_nan=False, description="α, the length reward step (length_reward_scalar)")
 
 
@@ -78,7 +85,7 @@ class Laser(RewardShaper):
 
     def shape(self, batch: RolloutBatch, difficulty: Difficulty | None = None) -> ShapedRewards:
         p = self.params
-        base = correctness_reward(batch.correct, p)
+        base = correctness_reward(batch.correct, p, batch.has_answer)
         length = step_length_term(batch.correct, batch.lengths, float(p.target_length), p.alpha, p.mode)
         metrics: dict[str, Any] = {"target_length": float(p.target_length)}
         if len(batch):

@@ -184,7 +184,7 @@ class LaserD(AdaptiveTargetShaper):
 
     def shape(self, batch: RolloutBatch, difficulty: Difficulty | None = None) -> ShapedRewards:
         p = self.params
-        base = correctness_reward(batch.correct, p)
+        base = correctness_reward(batch.correct, p, batch.has_answer)
         if len(batch) == 0:
             return ShapedRewards(rewards=base, terms={"correctness": base, "length": base.copy()})
         _, target, metrics = self._prepare(batch, difficulty)

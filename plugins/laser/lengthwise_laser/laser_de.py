@@ -6,7 +6,8 @@ For a response of ℓ tokens to a prompt in bucket b with current target L_b (as
 :mod:`lengthwise_laser.laser_d`)::
 
     correct:  R = R_c + α · 1[ℓ <= L_b]
-    wrong:    R = R_c + α · 1[ℓ > L_b] · 1[not repetitive] · 1[not truncated]
+    wrong, with an answer:  R = R_c + α · 1[ℓ > L_b] · 1[not repetitive]
+    no answer:              R = format_reward (-1.0), no bonus
 
 R_c = 1.0 / -0.5, α = 0.5. The source has no penalty/hybrid variant for Laser-DE (it ignores
 ``length_reward_type``), so neither does this class. "Repetitive" is the source's n-gram check on
@@ -14,11 +15,14 @@ the response's token ids (:mod:`lengthwise_laser.repetition`); with no ids in th
 response texts are split on whitespace instead, and a batch with neither is an error as soon as
 a response needs the check.
 
-Truncation: the source's bonus tests ``score == -0.5``, a wrong answer that has a ``\\boxed``
-answer and both think delimiters; a response cut off at the generation cap has neither and
-scores -1.0, so it never gets the bonus. lengthwise's verdict is a single boolean, so a response
-whose length reached its cap (ℓ >= L_t) stands in for "cut off" and gets no bonus unless
-``explore_truncated: true``.
+Who may explore: the source pays the bonus where ``score_lst[i] == -0.5`` (``elif score_lst[i]
+== -0.5: if response_length[i] > dynamic_target_length:``), i.e. a *formatted* wrong answer — a
+``\\boxed`` answer after ``</think>`` and both think delimiters (``hf_math_verifier.compute_score``);
+a response without one scores -1.0 and never explores. lengthwise pays it where the scorer found
+an answer (``batch.has_answer``) and the answer is wrong. A response cut off at the cap usually
+has no answer (no bonus); one that wrote its boxed answer and then ran into the cap has one, and
+explores as it does in the source. Grade with ``scoring.require_think_close: true`` so that
+"answer" means "after ``</think>``", as in the source.
 
 Wrong never outranks correct: the best wrong reward is R_c(wrong) + α and the worst correct
 reward is R_c(correct), so the params require α <= correct_reward - wrong_reward (0.5 <= 1.5 by
@@ -45,7 +49,6 @@ __all__ = ["LaserDEParams", "LaserDE"]
 class LaserDEParams(AdaptiveTargetParams):
     """Laser-DE: adaptive targets plus the exploration bonus and its repetition check."""
 
-    explore_truncated: bool = Field(False, description="let responses that hit the cap earn the exploration bonus")
     repetition_ngram: int = Field(4, ge=1, description="n of the repetition check (source default 4)")
     repetition_input: Literal["auto", "token_ids", "text"] = Field(
         "auto", description="what the repetition check reads; auto: token ids if the batch has them, else text"
@@ -76,15 +79,14 @@ class LaserDE(AdaptiveTargetShaper):
 
     def shape(self, batch: RolloutBatch, difficulty: Difficulty | None = None) -> ShapedRewards:
         p = self.params
-        base = correctness_reward(batch.correct, p)
+        base = correctness_reward(batch.correct, p, batch.has_answer)
         if len(batch) == 0:
             zero = base.copy()
             return ShapedRewards(rewards=base, terms={"correctness": base, "length": zero, "exploration": zero.copy()})
         _, target, metrics = self._prepare(batch, difficulty)
         length = step_length_term(batch.correct, batch.lengths, target, p.alpha, "reward")
-        candidates = ~batch.correct & (batch.lengths > target)
-        if not p.explore_truncated:
-            candidates &= batch.lengths < batch.caps
+        # the source's ``score == -0.5``: a wrong answer in a valid format (has_answer)
+        candidates = ~batch.correct & batch.has_answer & (batch.lengths > target)
         checked = np.flatnonzero(candidates)
         repetitive = np.zeros(len(batch), dtype=bool)
         for i in checked:

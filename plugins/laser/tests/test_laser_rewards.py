@@ -169,7 +169,7 @@ def test_laser_d_rejects_foreign_buckets():
 
 # ---------------------------------------------------------------------------------------------
 # Laser-DE on the hand batch (same targets: A, B -> 2048; C -> 4096; D -> 5000). Correct answers
-# as Laser-D's reward mode. Wrong answers with ℓ > target, ℓ < cap 8192 and not repetitive get
+# as Laser-D's reward mode. Wrong answers (with an answer) with ℓ > target and not repetitive get
 # +0.5: B's wrong answer (4000 > 2048) -> -0.5 + 0.5 = 0.0. C's wrong 2000, 3500 <= 4096: no;
 # D: 1200, 5000, 600 — none > 5000: no.
 # ---------------------------------------------------------------------------------------------
@@ -208,13 +208,41 @@ def test_laser_de_text_fallback():
     assert out.rewards[5] == -0.5
 
 
-def test_laser_de_truncated_gets_no_bonus():
-    # B's wrong answer at the cap (ℓ = cap = 4000) counts as cut off: no bonus unless allowed
+def test_laser_de_explores_only_formatted_wrong_answers():
+    # Source (length_penalty.py, compute_length_reward_larse_de):
+    #     elif score_lst[i] == -0.5:
+    #         if response_length[i] > dynamic_target_length:
+    # and hf_math_verifier.compute_score: "if not is_boxed_matched: box_match = -1.0".
+    # B's wrong 4000-token answer (index 5, over its 2048 target) explores (+0.5 -> 0.0) when it
+    # has an answer, also when it ran into the cap (ℓ = cap = 4000): the source never tests the cap.
+    # Without an answer it scores format_reward = -1.0 and gets no bonus.
     caps = [8192] * 12
     caps[5] = 4000
     batch = RolloutBatch.from_lists(GROUPS, LENGTHS, CORRECT, caps=caps, token_ids=distinct_ids())
-    assert LaserDE(**D_PARAMS).shape(batch).rewards[5] == -0.5
-    assert LaserDE(explore_truncated=True, **D_PARAMS).shape(batch).rewards[5] == 0.0
+    assert batch.truncated[5] and LaserDE(**D_PARAMS).shape(batch).rewards[5] == 0.0
+    no_answer = np.ones(12, dtype=bool)
+    no_answer[5] = False
+    batch = RolloutBatch.from_lists(GROUPS, LENGTHS, CORRECT, caps=caps, token_ids=distinct_ids(), has_answer=no_answer)
+    out = LaserDE(**D_PARAMS).shape(batch)
+    assert out.rewards[5] == -1.0 and out.terms["exploration"][5] == 0.0
+    # every other response scores as in Laser-D's D_EXPECTED
+    want = np.array(D_EXPECTED, dtype=float)
+    want[5] = -1.0
+    np.testing.assert_array_equal(out.rewards, want)
+
+
+def test_laser_format_reward():
+    # hf_math_verifier.compute_score: 1.0 correct, -0.5 wrong, -1.0 "if not is_boxed_matched";
+    # compute_length_reward_larse adds α only "if score_lst[i] == 1.0".
+    # (T, 500) (F, 500) (F, 1500, no answer): reward mode, L_T = 1000 -> 1.5, -0.5, -1.0
+    batch = RolloutBatch.from_lists(["q"] * 3, [500, 500, 1500], [1, 0, 0], caps=4096, has_answer=[1, 1, 0])
+    out = Laser(target_length=1000).shape(batch)
+    np.testing.assert_array_equal(out.rewards, [1.5, -0.5, -1.0])
+    assert Laser().params.format_reward == -1.0
+    # format_reward None: no answer is just wrong
+    np.testing.assert_array_equal(Laser(target_length=1000, format_reward=None).shape(batch).rewards, [1.5, -0.5, -0.5])
+    # Laser-D: same correctness part
+    assert LaserD().params.format_reward == -1.0 and LaserDE().params.format_reward == -1.0
 
 
 def test_laser_de_needs_ids_or_text_when_checking():
@@ -279,7 +307,8 @@ def batches(draw):
     rng = np.random.default_rng(seed)
     ids = tuple(rng.integers(0, vocab, length) for length in lengths)
     groups = [i for i, s in enumerate(sizes) for _ in range(s)]
-    return RolloutBatch.from_lists(groups, lengths, correct, caps=cap, token_ids=ids)
+    answered = [c or a for c, a in zip(correct, draw(st.lists(st.booleans(), min_size=n, max_size=n)))]
+    return RolloutBatch.from_lists(groups, lengths, correct, caps=cap, token_ids=ids, has_answer=answered)
 
 
 SHAPERS = [
@@ -289,7 +318,7 @@ SHAPERS = [
     lambda: LaserD(lower_bound=512, upper_bound=4096, interval=512, monitor_freq=2),
     lambda: LaserD(mode="hybrid", lower_bound=512, upper_bound=4096, interval=512, monitor_freq=1, round_method="ceil"),
     lambda: LaserDE(lower_bound=256, upper_bound=4096, interval=256, monitor_freq=1),
-    lambda: LaserDE(alpha=1.5, lower_bound=256, upper_bound=4096, interval=256, monitor_freq=2, explore_truncated=True),
+    lambda: LaserDE(alpha=1.5, lower_bound=256, upper_bound=4096, interval=256, monitor_freq=2),
 ]
 
 

@@ -1,10 +1,12 @@
 """SIRI's periodic rollout-length schedules: stair, cosine and stair-cosine.
 
 Source: Wen, Bai, Li, Tang, "SIRI: Scaling Iterative Reinforcement Learning with Interleaved
-Compression" (arXiv 2509.25176), §4.3 and Figure 3 (length schedulers), via the project's
-METHODS.md; paper values L_max = 16384, L_min = 8192, period T ∈ {320, 480, 640} (best 640),
-three cycles. The paper body (its exact wording on phase order) was not reachable in the stored
-sources; see "Phase order" below for what is assumed and how to change it.
+Compression" (arXiv 2509.25176; HTML arxiv.org/html/2509.25176v1), §4.3 and Figure 3 (length
+schedulers): L_max = 16384, L_min = 8192, period T ∈ {320, 480, 640} (best 640), three cycles;
+SIRI-low is the checkpoint at the end of a compression phase, SIRI-high the one at the end of an
+expansion phase (abstract; the THU-KEG/SIRI-1.5B-low/-high model cards: "controlled by a cosine
+length scheduler"). The formulas below are §4.3's; "Phase order" says which half comes first and
+how to change it.
 
 Notation: step t (the host's step counter), shifted step s = t + step_offset, cycle position
 u = (s mod T) / T ∈ [0, 1), angle φ = 2πu, mid = (L_max + L_min)/2, amp = (L_max − L_min)/2.
@@ -12,7 +14,7 @@ u = (s mod T) / T ∈ [0, 1), angle φ = 2πu, mid = (L_max + L_min)/2, amp = (L
 Compression-first shapes (``first_phase="compression"``, the default):
 
 * stair:        L_min for u < 1/2, L_max for u ≥ 1/2.
-* cosine:       mid + amp·cos(2πu)                      (METHODS: cos(2πt/T)).
+* cosine:       mid + amp·cos(2πu)                      (§4.3: cos(2πt/T)).
 * stair-cosine: L_max                        for φ < π/4 or φ ≥ 7π/4
                 mid + amp·cos(2(φ − π/4))    for π/4 ≤ φ < 3π/4   (descent)
                 L_min                        for 3π/4 ≤ φ < 5π/4
@@ -31,7 +33,7 @@ cosine: mid − amp·cos(2πu), starting at L_min; stair-cosine: L_min plateau f
 Continuity of stair-cosine (checked by hand and in the tests): at φ = π/4 the descent gives
 cos 0 = 1 → L_max (= the plateau before it); at φ = 3π/4, cos π = −1 → L_min (= the plateau
 after it); the ascent at φ = 5π/4 gives cos π = −1 → L_min and at φ = 7π/4 gives cos 2π = 1 →
-L_max. The METHODS formula is therefore continuous, and monotone on each transition. Each
+L_max. The §4.3 formula is therefore continuous, and monotone on each transition. Each
 transition is half a cosine period squeezed into T/4 steps, so its steepest slope is
 2·amp·(4π/T)/2 = 4π·amp/T tokens per step, twice the plain cosine's 2π·amp/T
 (amp = 4096, T = 640: 80.4 vs 40.2 tokens per step).

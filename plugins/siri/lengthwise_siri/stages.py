@@ -12,9 +12,18 @@ Caps are integers already; there is no rounding.
   increase strictly (iterative lengthening).
 * ``thinkprune`` (Hou et al., "ThinkPrune: Pruning Long Chain-of-Thought of LLMs via
   Reinforcement Learning", arXiv 2504.01296, §3 iterative pruning): rounds of RL with an
-  ever stricter token limit, 4K → 3K → 2K. Caps must decrease strictly. The per-round step
-  counts are not in the stored sources; the default boundaries (200, 400) are a placeholder,
-  set your own.
+  ever stricter token limit. Caps must decrease strictly. Defaults from UCSB-NLP-Chang/ThinkPrune:
+  caps 4000 → 3000 → 2000 (``local_scripts/multi_node_run_4k.sh``: ``LENGTH=4000``;
+  ``multi_node_run_3k_from4k.sh``: ``LENGTH=3000``; README: "change the length limit"), and the
+  first round ends at step 180 (``MODEL=checkpoints-merged/DeepSeek-R1-Distill-Qwen-1.5B-4000/
+  global_step_180`` starts the 3000 round). The source never says where the 3000 round ends;
+  the default second boundary 360 gives it the same 180 steps (our choice — set your own).
+
+  In the source each round is a **separate run** that starts from the previous round's merged
+  checkpoint, so the reference model of its KL loss, the optimiser state and the learning-rate
+  warm-up restart every round. One lengthwise run with this schedule keeps all three across the
+  boundaries; to reproduce the source run the rounds one by one with a ``constant`` schedule
+  (README, "ThinkPrune: one run per round").
 """
 
 from __future__ import annotations
@@ -63,10 +72,10 @@ class StagesParams(StrictParams):
 
 
 class ThinkPruneParams(StagesParams):
-    """ThinkPrune's rounds: 4K → 3K → 2K (boundaries are a placeholder, not from the paper)."""
+    """ThinkPrune's rounds: 4000 → 3000 → 2000; the first ends at step 180 (scripts), the second at 360 (ours)."""
 
-    caps: list[int] = Field(default_factory=lambda: [4096, 3072, 2048], min_length=1)
-    boundaries: list[int] = Field(default_factory=lambda: [200, 400])
+    caps: list[int] = Field(default_factory=lambda: [4000, 3000, 2000], min_length=1)
+    boundaries: list[int] = Field(default_factory=lambda: [180, 360])
 
     _direction: ClassVar[Literal["increasing", "decreasing"]] = "decreasing"
 
@@ -102,7 +111,7 @@ class DeepScaleRStages(PiecewiseSchedule):
 
 
 class ThinkPrune(PiecewiseSchedule):
-    """ThinkPrune iterative pruning: decreasing caps by stage, 4K -> 3K -> 2K."""
+    """ThinkPrune iterative pruning: decreasing caps by stage, 4000 -> 3000 (step 180) -> 2000 (step 360)."""
 
     name = "thinkprune"
     Params = ThinkPruneParams

@@ -31,12 +31,18 @@ def test_deepscaler_defaults(t, expected, derivation):
 
 @pytest.mark.parametrize(
     "t, expected, derivation",
-    [(0, 4096, "round 1: 4K"), (199, 4096, ""), (200, 3072, "round 2: 3K"), (400, 2048, "round 3: 2K")],
+    [
+        (0, 4000, "multi_node_run_4k.sh: 'LENGTH=4000'"),
+        (179, 4000, "last step of round 1 (its checkpoint is global_step_180)"),
+        (180, 3000, "multi_node_run_3k_from4k.sh: 'LENGTH=3000', 'MODEL=...-4000/global_step_180'"),
+        (359, 3000, "round 2 given the same 180 steps (the source is silent)"),
+        (360, 2000, "round 3: 2000"),
+    ],
 )
 def test_thinkprune_defaults(t, expected, derivation):
     s = lengthwise.create("schedule", "thinkprune")
     assert s.cap(t) == expected
-    assert (s.min_cap, s.max_cap) == (2048, 4096)
+    assert (s.min_cap, s.max_cap) == (2000, 4000)
 
 
 def test_custom_stages_and_single_stage():
