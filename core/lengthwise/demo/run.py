@@ -1,48 +1,56 @@
-"""The CPU demo run: warm-up, then GRPO under a lengthwise config, with held-out evaluation.
+"""The CPU demo run: verl's own trainer on the tiny model, with a progress bar and a results folder.
 
-:func:`run_demo` is the whole main job of ``lengthwise demo``:
+:func:`run_demo` is the whole main job of ``lengthwise demo``. It trains through exactly the path
+a GPU user takes — ``lengthwise train``'s overrides, ``python -m verl.trainer.main_ppo``, verl's V1
+trainer with lengthwise's agent loop, reward manager, replay buffer and checkpoint callback — on
+the CPU backend (:mod:`lengthwise.verl_adapter.cpu`):
 
-1. build the tokenizer and a fresh tiny Qwen2 model in code (nothing is downloaded);
-2. supervised warm-up on verbose reasoning traces (cached on disk by its settings, so several
-   strategies start from the very same model);
-3. GRPO for ``training.total_training_steps`` steps: each step samples
-   ``train_batch_size`` problems × ``rollout_n`` responses with ``max_new_tokens`` = the
-   schedule's cap, grades and shapes them with :class:`lengthwise.LengthController` — the
-   same strategy objects and Rust scorer the verl adapter uses — and takes PPO-clipped
-   policy-gradient steps on ``ppo_mini_batch_size`` prompts at a time;
-4. greedy evaluation on a held-out split (problems never seen in training) at the start,
-   every ``eval_every`` steps and at the end, at the evaluation cap;
-5. a results folder: ``config.yaml``, ``metrics.jsonl`` (one row per step), ``summary.json``,
-   ``checkpoint/`` (model, tokenizer, lengthwise strategy state) and ``plots/``.
+1. the model, tokenizer and data files (:func:`lengthwise.demo.assets.resolve_assets`: the tiny
+   Qwen2 after its supervised warm-up, cached on disk so every strategy starts from the same
+   model, and the synthetic task as verl parquet);
+2. verl's trainer for ``steps`` GRPO steps, validating greedily on the held-out split before
+   training, every ``eval_every`` steps and at the end; verl's output goes to ``verl.log`` and its
+   metrics (verl's ``file`` logger) drive the progress bar;
+3. the results folder: ``config.yaml`` (the effective lengthwise config verl's workers read),
+   ``metrics.jsonl`` (one row per step in the demo's vocabulary — ``cap``, ``mean_length``,
+   ``accuracy``, ``heldout_accuracy`` … — plus every ``lengthwise/*``, ``actor/*`` and
+   ``timing_s/*`` metric verl logged; the pre-RL held-out evaluation is the row of step 0),
+   ``summary.json`` (before/after, step-time breakdown, seed, versions, threads),
+   ``checkpoints/global_step_N/`` (verl's actor checkpoint and ``lengthwise_state.json``) and
+   ``plots/``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
-import random
+import platform
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
 import yaml
 
-from ..config import LengthwiseConfig
-from ..pipeline import LengthController, cap_char_offsets
-from .grpo import group_advantages, policy_loss
-from .model import ModelSize, build_model, count_parameters
-from .sampling import generate, pack, sequence_logprobs
-from .tasks import Problem, make_problem, prompt_text
-from .tokenizer import EOS, PAD, build_tokenizer
-from .warmup import WarmupSettings, warmup
+from ..config import LengthwiseConfig, build_strategies
 
-__all__ = ["DemoSettings", "DemoResult", "run_demo", "evaluate"]
+__all__ = ["DemoSettings", "DemoResult", "run_demo", "demo_rows", "DemoRunError"]
+
+#: verl's file logger writes here (relative to the results folder).
+VERL_METRICS = "verl_metrics.jsonl"
+_HELDOUT_ACC = "val-core/{source}/acc/mean@1"
+_HELDOUT_LEN = "val-aux/{source}/lw_length/mean@1"
+# Step-time parts verl times itself (seconds per step), reported in summary.json.
+_TIMING = ("gen", "old_log_prob", "ref", "adv", "update_actor", "update_weights", "save_checkpoint", "testing", "step")
+
+
+class DemoRunError(RuntimeError):
+    """The verl run failed; the message names the log with verl's own output."""
 
 
 @dataclass(frozen=True)
@@ -50,13 +58,10 @@ class DemoSettings:
     """Knobs of the demo that are not part of a lengthwise config."""
 
     steps: int | None = None  # None: the config's training.total_training_steps
-    warmup: WarmupSettings = field(default_factory=WarmupSettings)
-    model: ModelSize = field(default_factory=ModelSize)
-    heldout: int = 256
     eval_every: int = 10
     seed: int = 0
-    threads: int | None = None
-    warmup_cache: Path | None = None  # directory; None: no cache
+    threads: int | None = None  # torch threads per process (default: verl's and torch's choice)
+    extra_overrides: tuple[str, ...] = ()
 
 
 @dataclass
@@ -71,6 +76,8 @@ class DemoResult:
     train_length_first: float
     train_length_last: float
     seconds: float
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
     plots: list[Path] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -80,102 +87,94 @@ class DemoResult:
         return d
 
 
-class _Task:
-    """Tokenizer, model and the two problem streams (training, held-out) of a run."""
-
-    def __init__(self, settings: DemoSettings) -> None:
-        self.tokenizer = build_tokenizer()
-        self.pad_id = self.tokenizer.token_to_id(PAD)
-        self.eos_id = self.tokenizer.token_to_id(EOS)
-        rng = random.Random(settings.seed + 1)
-        heldout: list[Problem] = []
-        seen: set[str] = set()
-        while len(heldout) < settings.heldout:
-            p = make_problem(rng.choice((1, 2, 3, 4)), rng)
-            if prompt_text(p) not in seen:
-                seen.add(prompt_text(p))
-                heldout.append(p)
-        self.heldout = heldout
-        self.heldout_prompts = seen
-        self._train_rng = random.Random(settings.seed + 2)
-
-    def encode(self, text: str) -> list[int]:
-        return self.tokenizer.encode(text).ids
-
-    def decode(self, ids: list[int]) -> str:
-        return self.tokenizer.decode(ids, skip_special_tokens=True)
-
-    def train_problems(self, n: int) -> list[Problem]:
-        """``n`` fresh training problems, none of them in the held-out split."""
-        out = []
-        while len(out) < n:
-            p = make_problem(self._train_rng.choice((1, 2, 3, 4)), self._train_rng)
-            if prompt_text(p) not in self.heldout_prompts:
-                out.append(p)
-        return out
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return float(v) if math.isfinite(v) else None
 
 
-def evaluate(model, task: _Task, problems: list[Problem], cap: int, batch: int = 128) -> dict[str, float]:
-    """Greedy held-out accuracy and mean response length (tokens, EOS included) at ``cap``."""
-    from ..scoring import grade
-
-    correct: list[bool] = []
-    lengths: list[int] = []
-    for i in range(0, len(problems), batch):
-        chunk = problems[i : i + batch]
-        out = generate(
-            model,
-            [task.encode(prompt_text(p)) for p in chunk],
-            max_new_tokens=cap,
-            eos_id=task.eos_id,
-            pad_id=task.pad_id,
-            greedy=True,
-        )
-        texts = [task.decode(r) for r in out.response_ids]
-        correct += grade(texts, [str(p.answer) for p in chunk])
-        lengths += out.lengths
-    levels = np.array([p.level for p in problems])
-    acc = np.array(correct, dtype=float)
-    res = {"accuracy": float(acc.mean()), "mean_length": float(np.mean(lengths))}
-    for lv in sorted(set(levels.tolist())):
-        res[f"accuracy_level{lv}"] = float(acc[levels == lv].mean())
-    return res
+def _read_verl_rows(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    if not path.is_file():
+        return rows
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except ValueError:  # a line being written
+                continue
+            if isinstance(row, dict) and isinstance(row.get("data"), dict):
+                rows.append(row)
+    return rows
 
 
-def _warmup_key(settings: DemoSettings, vocab: int) -> str:
-    blob = json.dumps({"w": asdict(settings.warmup), "m": asdict(settings.model), "seed": settings.seed, "vocab": vocab, "v": 1})
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+def demo_rows(verl_rows: list[dict[str, Any]], data_source: str) -> list[dict[str, Any]]:
+    """verl's file-logger rows as the demo's metric rows (see the module docstring).
+
+    verl step ``g`` (1-based) becomes demo step ``g`` with the lengthwise step ``g - 1`` in
+    ``lengthwise/step``; verl's validation before training is logged at step 0 and becomes a row
+    with only held-out values.
+    """
+    acc_key = _HELDOUT_ACC.format(source=data_source)
+    len_key = _HELDOUT_LEN.format(source=data_source)
+    merged: dict[int, dict[str, Any]] = {}
+    for r in verl_rows:
+        step = int(r["step"])
+        merged.setdefault(step, {}).update(r["data"])
+    out = []
+    for step in sorted(merged):
+        data = merged[step]
+        row: dict[str, Any] = {"step": step}
+        for name in ("cap", "mean_length", "accuracy", "reward_mean", "truncation_rate", "mean_length_correct", "mean_length_wrong"):
+            v = _num(data.get(f"lengthwise/{name}"))
+            if v is not None:
+                row[name] = v
+        if _num(data.get(acc_key)) is not None:
+            row["heldout_accuracy"] = _num(data[acc_key])
+        if _num(data.get(len_key)) is not None:
+            row["heldout_mean_length"] = _num(data[len_key])
+        for k, v in data.items():
+            if k.startswith(("lengthwise/", "actor/", "timing_s/", "critic/")) and _num(v) is not None:
+                row[k] = _num(v)
+        out.append(row)
+    return out
 
 
-def _warm_model(task: _Task, settings: DemoSettings, bar: Callable[..., Any]):
-    torch.manual_seed(settings.seed)
-    vocab = task.tokenizer.get_vocab_size()
-    model = build_model(vocab, settings.model, task.pad_id, task.eos_id)
-    cache = None
-    if settings.warmup_cache is not None:
-        cache = Path(settings.warmup_cache) / f"warmup-{_warmup_key(settings, vocab)}.pt"
-        if cache.is_file():
-            model.load_state_dict(torch.load(cache, map_location="cpu", weights_only=True))
-            return model, "cached"
-    with bar(total=settings.warmup.steps, desc="warm-up", unit="step") as pbar:
+def _environment(settings: DemoSettings) -> dict[str, Any]:
+    import importlib.metadata as md
 
-        def on_step(step: int, loss: float) -> None:
-            pbar.update(1)
-            if step % 10 == 0:
-                pbar.set_postfix(loss=f"{loss:.3f}")
-
-        warmup(model, task.tokenizer, settings.warmup, seed=settings.seed, eos_id=task.eos_id, pad_id=task.pad_id, on_step=on_step)
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        torch.save(model.state_dict(), tmp)
-        os.replace(tmp, cache)
-    return model, "trained"
+    versions = {}
+    for dist in ("lengthwise", "verl", "torch", "transformers", "ray"):
+        try:
+            versions[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            versions[dist] = None
+    return {
+        "seed": settings.seed,
+        "threads": settings.threads,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": versions,
+        "deterministic_given": "seed, versions, thread count and the request batching of the CPU rollout",
+    }
 
 
-def _eval_cap(config: LengthwiseConfig, controller: LengthController, model_size: ModelSize, prompt_room: int) -> int:
-    cap = config.training.val_response_length or controller.schedule.max_cap
-    return int(min(cap, model_size.max_positions - prompt_room))
+def _kill_group(proc: subprocess.Popen, grace_s: float = 30.0) -> None:
+    """SIGINT the run's process group (verl shuts Ray down), then SIGKILL whatever is left."""
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 def run_demo(
@@ -186,80 +185,135 @@ def run_demo(
     progress: bool = True,
     log: Callable[[str], None] = print,
 ) -> DemoResult:
-    """Run the demo under ``config`` and write the results folder ``out_dir`` (see module docstring)."""
+    """Run verl's trainer under ``config`` on the CPU and write the results folder ``out_dir``."""
     from tqdm.auto import tqdm
 
-    def bar(**kw: Any):
-        return tqdm(disable=not progress, dynamic_ncols=True, **kw)
+    from ..verl_adapter.cpu import ENV as CPU_ENV
+    from ..verl_adapter.launcher import launch_command
+    from ..verl_adapter.overrides import CONFIG_ENV_VAR, build_overrides
+    from .assets import DATA_SOURCE, resolve_assets
 
     t0 = time.monotonic()
-    if settings.threads:
-        torch.set_num_threads(settings.threads)
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    tr = config.training
-    steps = settings.steps if settings.steps is not None else (tr.total_training_steps or 100)
-    controller = LengthController.from_config(config)
-    prompt_room = 48  # longest demo prompt is 41 tokens
-    max_cap = controller.schedule.max_cap
-    if max_cap + prompt_room > settings.model.max_positions:
-        raise ValueError(
-            f"the schedule's largest cap ({max_cap}) does not fit the demo model's context "
-            f"({settings.model.max_positions} positions, {prompt_room} for the prompt); lower the schedule's caps"
-        )
-    (out_dir / "config.yaml").write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+    if config.training.device != "cpu":
+        config = config.model_copy(update={"training": config.training.model_copy(update={"device": "cpu"})})
+    if config.training.assets is None and "model_path" not in config.training.model_fields_set:
+        config = config.model_copy(update={"training": config.training.model_copy(update={"assets": "cpu-tiny"})})
+    config = resolve_assets(config, log=log, progress=progress)
+    steps = settings.steps or config.training.total_training_steps or 40
+    strategies = build_strategies(config)
 
-    task = _Task(settings)
-    model, how = _warm_model(task, settings, bar)
-    log(f"model: Qwen2-style, {count_parameters(model) / 1e6:.2f}M parameters, warm-up {how}")
-    eval_cap = _eval_cap(config, controller, settings.model, prompt_room)
-    initial = evaluate(model, task, task.heldout, eval_cap)
-    log(f"held-out before RL: accuracy {initial['accuracy']:.3f}, mean length {initial['mean_length']:.1f} tokens (cap {eval_cap})")
+    cfg_path = out_dir / "config.yaml"
+    cfg_path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
+    metrics_src = out_dir / VERL_METRICS
+    metrics_src.unlink(missing_ok=True)
+    ckpt = out_dir / "checkpoints"
+    user = [
+        f"trainer.total_training_steps={steps}",
+        f"trainer.total_epochs={steps}",
+        f"trainer.save_freq={steps}",
+        f"trainer.test_freq={settings.eval_every}",
+        "trainer.val_before_train=true",
+        "trainer.resume_mode=disable",
+        f"trainer.default_local_dir={ckpt}",
+        "trainer.logger=[console,file]",
+        f"data.seed={settings.seed}",
+        f"actor_rollout_ref.rollout.seed={settings.seed}",
+        # Held-out evaluation: greedy, the whole split in one batch; the tiny model's context.
+        "actor_rollout_ref.rollout.val_kwargs.do_sample=false",
+        f"actor_rollout_ref.rollout.max_model_len={config.training.max_prompt_length + strategies.schedule.max_cap}",
+        "data.val_batch_size=512",
+        *settings.extra_overrides,
+    ]
+    argv = build_overrides(config, cfg_path, strategies.schedule.max_cap, user)
+    env = dict(os.environ)
+    env.update(CPU_ENV)
+    env[CONFIG_ENV_VAR] = str(cfg_path)
+    env["VERL_FILE_LOGGER_PATH"] = str(metrics_src)
+    env["PYTHONUNBUFFERED"] = "1"
+    if settings.threads:
+        env["OMP_NUM_THREADS"] = str(settings.threads)
+        env["LENGTHWISE_ROLLOUT_THREADS"] = str(settings.threads)
+    verl_log = out_dir / "verl.log"
+    log(f"verl: {steps} steps of {config.training.train_batch_size} prompts x {config.training.rollout_n} "
+        f"responses on CPU; its output goes to {verl_log}")
 
-    torch.manual_seed(settings.seed + 3)
-    gen = torch.Generator().manual_seed(settings.seed + 4)
-    opt = torch.optim.AdamW(model.parameters(), lr=tr.learning_rate, weight_decay=0.0, betas=(0.9, 0.99))
-    ref = None
-    if tr.use_kl_loss and tr.kl_coef > 0:
-        ref = build_model(task.tokenizer.get_vocab_size(), settings.model, task.pad_id, task.eos_id)
-        ref.load_state_dict(model.state_dict())
-        ref.eval()
-    n, prompts_per_step = tr.rollout_n, tr.train_batch_size
-    mini = min(tr.ppo_mini_batch_size, prompts_per_step)
+    bar = tqdm(total=steps, desc="verl GRPO", unit="step", disable=not progress, dynamic_ncols=True)
+    with verl_log.open("w", encoding="utf-8") as logf:
+        proc = subprocess.Popen(launch_command(argv), env=env, stdout=logf, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        seen = 0
+        try:
+            while True:
+                code = proc.poll()
+                rows = demo_rows(_read_verl_rows(metrics_src), DATA_SOURCE)
+                train = [r for r in rows if "cap" in r]
+                if len(train) > seen:
+                    bar.update(len(train) - seen)
+                    seen = len(train)
+                    last = train[-1]
+                    held = [r for r in rows if "heldout_accuracy" in r]
+                    post = {"cap": int(last["cap"]), "len": f"{last.get('mean_length', 0):.1f}",
+                            "acc": f"{last.get('accuracy', 0):.2f}"}
+                    if held:
+                        post["heldout"] = f"{held[-1]['heldout_accuracy']:.2f}"
+                    bar.set_postfix(post)
+                if code is not None:
+                    break
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            bar.close()
+            _kill_group(proc)
+            raise
+        finally:
+            bar.close()
+            if proc.poll() is None:
+                _kill_group(proc)
+    # Whatever verl left in its process group (Ray's workers) goes with it.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    if code != 0:
+        tail = "\n".join(verl_log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:])
+        raise DemoRunError(f"verl exited with code {code}; see {verl_log}. Last lines:\n{tail}")
+
+    rows = demo_rows(_read_verl_rows(metrics_src), DATA_SOURCE)
     metrics_path = out_dir / "metrics.jsonl"
-    train_lengths: list[float] = []
-    with metrics_path.open("w") as mf, bar(total=steps, desc="GRPO", unit="step") as pbar:
-        for step in range(steps):
-            row = _grpo_step(step, model, ref, opt, task, controller, gen, n=n, prompts=prompts_per_step, mini=mini, config=config)
-            train_lengths.append(row["mean_length"])
-            if (step + 1) % settings.eval_every == 0 or step + 1 == steps:
-                held = evaluate(model, task, task.heldout, eval_cap)
-                row.update({f"heldout_{k}": v for k, v in held.items()})
-            mf.write(json.dumps(row) + "\n")
-            mf.flush()
-            pbar.update(1)
-            pbar.set_postfix(cap=row["cap"], len=f"{row['mean_length']:.1f}", acc=f"{row['accuracy']:.2f}",
-                             **({"heldout": f"{row['heldout_accuracy']:.2f}"} if "heldout_accuracy" in row else {}))
-    final = {k[len("heldout_"):]: v for k, v in row.items() if k.startswith("heldout_")}
-
-    ckpt = out_dir / "checkpoint"
-    model.save_pretrained(ckpt)
-    task.tokenizer.save(str(ckpt / "tokenizer.json"))
-    (ckpt / "lengthwise_state.json").write_text(json.dumps({"step": steps, "state": controller.state_dict()}, indent=2))
-
-    window = max(1, min(10, steps // 4))
+    metrics_path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    train = [r for r in rows if "cap" in r]
+    held = [r for r in rows if "heldout_accuracy" in r]
+    if not train or not held:
+        raise DemoRunError(f"verl finished but logged no training or held-out metrics; see {verl_log}")
+    first_held, last_held = held[0], held[-1]
+    initial = {"accuracy": first_held["heldout_accuracy"], "mean_length": first_held.get("heldout_mean_length", float("nan"))}
+    final = {"accuracy": last_held["heldout_accuracy"], "mean_length": last_held.get("heldout_mean_length", float("nan"))}
+    window = max(1, min(10, len(train) // 4))
+    lengths = [r["mean_length"] for r in train]
+    step_seconds = {}
+    for part in _TIMING:
+        vals = [r[f"timing_s/{part}"] for r in train if f"timing_s/{part}" in r]
+        if vals:
+            step_seconds[part] = sum(vals) / len(train)
+    for part in ("scoring_s", "shaping_s"):
+        vals = [r[f"lengthwise/timing/{part}"] for r in train if f"lengthwise/timing/{part}" in r]
+        if vals:
+            step_seconds[f"lengthwise_{part[:-2]}"] = sum(vals) / len(train)
     result = DemoResult(
         out_dir=out_dir,
         config_name=config.name or "config",
-        steps=steps,
+        steps=len(train),
         initial=initial,
         final=final,
-        train_length_first=float(np.mean(train_lengths[:window])),
-        train_length_last=float(np.mean(train_lengths[-window:])),
+        train_length_first=sum(lengths[:window]) / window,
+        train_length_last=sum(lengths[-window:]) / window,
         seconds=time.monotonic() - t0,
+        step_seconds=step_seconds,
+        environment=_environment(settings),
     )
     result.plots = _plots(metrics_path, out_dir / "plots", log)
-    (out_dir / "summary.json").write_text(json.dumps(result.as_dict(), indent=2))
+    (out_dir / "summary.json").write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
     return result
 
 
@@ -270,61 +324,3 @@ def _plots(metrics_path: Path, out: Path, log: Callable[[str], None]) -> list[Pa
         log(f"plots skipped: {err}")
         return []
     return list(plot_dynamics(metrics_path, out))
-
-
-def _grpo_step(step, model, ref, opt, task: _Task, controller: LengthController, gen, *, n: int, prompts: int, mini: int, config: LengthwiseConfig) -> dict[str, Any]:
-    tr = config.training
-    cap = controller.cap(step)
-    problems = task.train_problems(prompts)
-    prompt_ids = [task.encode(prompt_text(p)) for p in problems for _ in range(n)]
-    group = [i for i in range(prompts) for _ in range(n)]
-    out = generate(model, prompt_ids, max_new_tokens=cap, eos_id=task.eos_id, pad_id=task.pad_id,
-                   temperature=tr.temperature, top_p=tr.top_p, generator=gen)
-    texts = [task.decode(r) for r in out.response_ids]
-    lengths = out.lengths
-    result, graded = controller.score(
-        group_ids=group,
-        responses=texts,
-        ground_truths=[str(problems[g].answer) for g in group],
-        lengths=lengths,
-        caps=cap,
-        step=step,
-        cap_offsets=cap_char_offsets(texts, out.response_ids, [cap] * len(texts), task.decode),
-        token_ids=out.response_ids,
-    )
-    rewards = result.rewards.rewards
-    adv = torch.tensor(group_advantages(rewards, group), dtype=torch.float32)
-    ids, mask, pos, rmask, pw = pack(prompt_ids, out.response_ids, task.pad_id)
-    with torch.no_grad():
-        old = sequence_logprobs(model, ids, mask, pos, pw, tr.temperature)
-        ref_lp = sequence_logprobs(ref, ids, mask, pos, pw, tr.temperature) if ref is not None else None
-    model.train()
-    stats: dict[str, float] = {}
-    order = list(range(prompts))
-    random.Random(step).shuffle(order)
-    for start in range(0, prompts, mini):
-        sel = torch.tensor([g * n + j for g in order[start : start + mini] for j in range(n)])
-        logp = sequence_logprobs(model, ids[sel], mask[sel], pos[sel], pw, tr.temperature)
-        loss, stats = policy_loss(
-            logp, old[sel], adv[sel], rmask[sel],
-            clip_low=tr.clip_ratio_low, clip_high=tr.clip_ratio_high, agg=tr.loss_agg_mode,
-            ref_logp=ref_lp[sel] if ref_lp is not None else None, kl_coef=tr.kl_coef,
-        )
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        stats["grad_norm"] = float(grad_norm)
-    correct = np.array([g.correct for g in graded], dtype=float)
-    row: dict[str, Any] = {
-        "step": step,
-        "cap": int(cap),
-        "responses": len(texts),
-        "mean_length": float(np.mean(lengths)),
-        "accuracy": float(correct.mean()),
-        "reward_mean": float(np.mean(rewards)),
-        "truncated": float(np.mean(out.truncated)),
-        **{f"actor/{k}": v for k, v in stats.items()},
-    }
-    row.update({k: v for k, v in result.metrics.items() if isinstance(v, (int, float)) and math.isfinite(v)})
-    return row

@@ -16,10 +16,38 @@ from typing import Callable
 
 import torch
 
-from .sampling import pack, sequence_logprobs
 from .tasks import make_problem, prompt_text, solution_trace
 
-__all__ = ["WarmupSettings", "warmup"]
+__all__ = ["WarmupSettings", "warmup", "pack", "sequence_logprobs"]
+
+
+def pack(prompts: list[list[int]], responses: list[list[int]], pad_id: int):
+    """Left-padded prompts followed by right-padded responses.
+
+    Returns (input_ids, attention_mask, position_ids, response_mask, prompt_width); the response
+    block starts at column ``prompt_width``; ``response_mask`` marks its real tokens.
+    """
+    n = len(prompts)
+    pw = max(len(p) for p in prompts)
+    rw = max(1, max(len(r) for r in responses))
+    ids = torch.full((n, pw + rw), pad_id, dtype=torch.long)
+    mask = torch.zeros((n, pw + rw), dtype=torch.long)
+    for i, (p, r) in enumerate(zip(prompts, responses)):
+        ids[i, pw - len(p): pw] = torch.tensor(p)
+        mask[i, pw - len(p): pw] = 1
+        if r:
+            ids[i, pw: pw + len(r)] = torch.tensor(r)
+            mask[i, pw: pw + len(r)] = 1
+    pos = (mask.cumsum(-1) - 1).clamp(min=0)
+    return ids, mask, pos, mask[:, pw:].bool(), pw
+
+
+def sequence_logprobs(model, ids, mask, pos, prompt_width: int, temperature: float = 1.0) -> torch.Tensor:
+    """log π(y_t | x, y_<t) of every response position (shape: batch × response width)."""
+    logits = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False).logits
+    logits = logits[:, prompt_width - 1: -1, :].float() / temperature
+    targets = ids[:, prompt_width:]
+    return torch.log_softmax(logits, dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ which ``trainer_separate_async`` calls before its first ``sample``.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +143,7 @@ def shape_stored_batch(
     writes ``rm_scores`` (zeros with the reward on the last response token) and ``extra_fields``
     (the stored dict, its ``reward_extra_info`` extended with the shaping's per-response extras).
     """
+    t0 = time.perf_counter()
     keys = list(meta.keys)
     data = tq.kv_batch_get(keys=keys, partition_id=meta.partition_id, select_fields=READ_FIELDS)
     uids = [str(_plain(u)) for u in data["uid"]]
@@ -180,6 +182,10 @@ def shape_stored_batch(
         {"rm_scores": torch.nested.as_nested_tensor(new_scores, layout=torch.jagged), "extra_fields": new_extra}
     )
     tq.kv_batch_put(keys=keys, partition_id=meta.partition_id, fields=fields)
+    # lengthwise's own share of a step: grading in the reward workers (summed over responses;
+    # it overlaps generation) and this whole-step shaping, TransferQueue reads and writes included.
+    shaped.metrics["lengthwise/timing/scoring_s"] = float(sum(float(r.get("lw_grade_s", 0.0)) for r in records))
+    shaped.metrics["lengthwise/timing/shaping_s"] = time.perf_counter() - t0
     return shaped, shaped.metrics
 
 

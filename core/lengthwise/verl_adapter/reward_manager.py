@@ -18,6 +18,7 @@ reward once the whole step is in.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from verl import DataProto
@@ -31,6 +32,8 @@ __all__ = ["LengthwiseRewardManager", "CAP_KEY", "TARGET_LENGTH_KEY"]
 
 # A data row's extra_info may carry a per-prompt target length (L1 / LCPO "think for N tokens").
 TARGET_LENGTH_KEY = "target_length"
+#: Seconds lengthwise spent grading one response (scorer and record), in its record.
+GRADE_TIME_KEY = "lw_grade_s"
 
 
 def _item(value: Any) -> Any:
@@ -73,11 +76,13 @@ class LengthwiseRewardManager(RewardManagerBase):
         loop = asyncio.get_running_loop()  # the caller's loop (verl's self.loop is the one current at init)
         text = await loop.run_in_executor(None, self._decode, ids)
         # The scorer may wait on its math-verify pool (hard per-item deadline): keep it off the event loop.
-        _, record = await loop.run_in_executor(
-            None,
-            lambda: grade_response(
-                self.scoring, text, ids, str(ground_truth), cap, self._decode,
-                None if target is None else float(target),
-            ),
-        )
+        def timed_grade():
+            t0 = time.perf_counter()
+            _, rec = grade_response(
+                self.scoring, text, ids, str(ground_truth), cap, self._decode, None if target is None else float(target)
+            )
+            rec[GRADE_TIME_KEY] = time.perf_counter() - t0  # lengthwise's own cost, reported per step
+            return rec
+
+        record = await loop.run_in_executor(None, timed_grade)
         return {"reward_score": record["acc"], "reward_extra_info": record}

@@ -69,7 +69,6 @@ def cpu_overrides(n_ranks: int = 1) -> dict[str, object]:
         "actor_rollout_ref.ref.strategy": "fsdp2",
         "actor_rollout_ref.model.use_remove_padding": False,
         "actor_rollout_ref.model.enable_gradient_checkpointing": False,
-        "+actor_rollout_ref.model.override_config.attn_implementation": "sdpa",
         "actor_rollout_ref.actor.fsdp_config.param_offload": False,
         "actor_rollout_ref.actor.fsdp_config.optimizer_offload": False,
         "actor_rollout_ref.rollout.name": ROLLOUT_NAME,

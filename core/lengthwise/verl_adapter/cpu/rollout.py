@@ -82,6 +82,7 @@ class HFRolloutServer:
         self._pad_id = 0
         self._queues: dict[tuple, list[_Request]] = defaultdict(list)
         self._wakeup: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: asyncio.Task | None = None
         self._lock = threading.Lock()  # one generate or weight load at a time
         self._batches = 0
@@ -139,8 +140,8 @@ class HFRolloutServer:
             max_tokens = min(int(self.config.response_length), room)
         max_tokens = max(1, min(max_tokens, room))
         loop = asyncio.get_running_loop()
-        if self._wakeup is None:
-            self._wakeup = asyncio.Event()
+        if self._loop is not loop:  # Ray keeps one loop; a caller that switches loops gets fresh machinery
+            self._loop, self._wakeup, self._runner = loop, asyncio.Event(), None
         if self._runner is None or self._runner.done():
             self._runner = loop.create_task(self._run_batches())
         req = _Request(prompt_ids=prompt_ids, max_tokens=max_tokens, future=loop.create_future())
