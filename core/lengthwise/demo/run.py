@@ -218,6 +218,7 @@ def run_demo(
         "trainer.resume_mode=disable",
         f"trainer.default_local_dir={ckpt}",
         "trainer.logger=[console,file]",
+        f"+ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH={metrics_src}",
         f"data.seed={settings.seed}",
         f"actor_rollout_ref.rollout.seed={settings.seed}",
         # Held-out evaluation: greedy, the whole split in one batch; the tiny model's context.

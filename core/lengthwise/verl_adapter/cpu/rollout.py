@@ -19,11 +19,17 @@ registered under the rollout name :data:`ROLLOUT_NAME` (``actor_rollout_ref.roll
 
 Sampling is seeded (``rollout.seed`` + a batch counter), so a run is reproducible for a fixed
 request order; concurrent arrival order still decides how requests are batched.
+
+Tracing: with ``LENGTHWISE_ROLLOUT_TRACE=/path/file.jsonl`` in the Ray job's environment the server
+appends one JSON line per batch (``weights_step``, ``temperature``, the ``max_tokens`` of every
+request, the generated lengths) and one per weight load (``weights_step``, a parameter checksum):
+what a user checks to see that the schedule's caps reach the rollout and the weights move.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
@@ -40,10 +46,12 @@ from verl.workers.rollout.replica import RolloutReplica, TokenOutput
 
 from . import ROLLOUT_NAME
 
-__all__ = ["ROLLOUT_NAME", "HFRolloutServer", "HFReplica", "HFServerAdapter", "server_actor_name"]
+__all__ = ["ROLLOUT_NAME", "TRACE_ENV", "HFRolloutServer", "HFReplica", "HFServerAdapter", "server_actor_name"]
 
 logger = logging.getLogger(__name__)
 
+#: Environment variable naming a JSONL file the server appends its batches and weight loads to.
+TRACE_ENV = "LENGTHWISE_ROLLOUT_TRACE"
 # How long the server waits for more requests before it starts a batch (seconds).
 _GATHER_S = 0.02
 
@@ -109,6 +117,12 @@ class HFRolloutServer:
         self._eos_ids = [int(e) for e in (eos if isinstance(eos, (list, tuple)) else [eos]) if e is not None]
         pad = getattr(hf_config, "pad_token_id", None)
         self._pad_id = int(pad if pad is not None else (self._eos_ids[0] if self._eos_ids else 0))
+
+    def _trace(self, record: dict[str, Any]) -> None:
+        path = os.environ.get(TRACE_ENV)
+        if path:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(json.dumps({"replica": self.replica_rank, **record}) + "\n")
 
     def get_server_address(self) -> tuple[str, int]:
         return f"{ROLLOUT_NAME}-replica-{self.replica_rank}", 0
@@ -224,6 +238,8 @@ class HFRolloutServer:
             self.stats["tokens"] += len(row)
             lp = logprobs[i, :cut].tolist() if logprobs is not None else None
             results.append((row, lp))
+        self._trace({"event": "batch", "weights_step": self.global_steps, "temperature": temperature,
+                     "max_tokens": [r.max_tokens for r in batch], "lengths": [len(res[0]) for res in results]})
         return results
 
     # -- weights ---------------------------------------------------------------------------
@@ -242,6 +258,9 @@ class HFRolloutServer:
         self.stats["weight_loads"] += 1
         if global_steps is not None:
             self.global_steps = int(global_steps)
+        if os.environ.get(TRACE_ENV):
+            checksum = float(sum(float(t.double().abs().sum()) for t in state.values()))
+            self._trace({"event": "weights", "weights_step": self.global_steps, "tensors": len(state), "checksum": checksum})
         return len(state)
 
     def get_stats(self) -> dict[str, Any]:
