@@ -50,7 +50,7 @@ training:
   save_freq: 2
   test_freq: 2
   verl_overrides:
-    actor_rollout_ref.rollout.val_kwargs.do_sample: false
+    actor_rollout_ref.rollout.val_kwargs.temperature: 0  # greedy (verl 0.9.1 V1 ignores val_kwargs.do_sample)
     actor_rollout_ref.rollout.max_model_len: 144
     data.val_max_samples: 16
     trainer.val_before_train: false

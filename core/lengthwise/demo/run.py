@@ -222,7 +222,9 @@ def run_demo(
         f"data.seed={settings.seed}",
         f"actor_rollout_ref.rollout.seed={settings.seed}",
         # Held-out evaluation: greedy, the whole split in one batch; the tiny model's context.
-        "actor_rollout_ref.rollout.val_kwargs.do_sample=false",
+        # greedy: verl 0.9.1 V1 samples validation at val_kwargs.temperature and ignores do_sample
+        "actor_rollout_ref.rollout.val_kwargs.temperature=0",
+        "actor_rollout_ref.rollout.val_kwargs.top_p=1.0",
         f"actor_rollout_ref.rollout.max_model_len={config.training.max_prompt_length + strategies.schedule.max_cap}",
         "data.val_batch_size=512",
         *settings.extra_overrides,
