@@ -83,3 +83,13 @@ def test_missing_file_is_exit_2(tmp_path):
     proc = lengthwise("check", str(tmp_path / "nope.yaml"))
     assert proc.returncode == 2
     assert "cannot read config" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("config", [c for c in CONFIGS if c.stem.startswith("laser")], ids=lambda c: c.stem)
+def test_laser_configs_need_only_lengthwise_laser(config, monkeypatch):
+    """Issue 11 §5: `constant` and `length-capped` are built in, so lengthwise-laser alone suffices
+    (before: "no schedule named 'constant'")."""
+    monkeypatch.setenv("LENGTHWISE_LOAD_PLUGINS", "lengthwise-laser")
+    proc = lengthwise("check", str(config))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"{config}: ok")

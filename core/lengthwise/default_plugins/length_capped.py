@@ -30,8 +30,9 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from lengthwise import Difficulty, RewardShaper, RolloutBatch, ShapedRewards
-from lengthwise.correctness import CorrectnessParams, correctness_reward
+from ..batch import Difficulty, RolloutBatch, ShapedRewards
+from ..strategy import RewardShaper
+from ..terms import CorrectnessParams, correctness_reward
 
 __all__ = ["LengthCappedParams", "LengthCapped", "capped_verdict"]
 
