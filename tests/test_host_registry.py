@@ -65,7 +65,7 @@ def test_unknown_name_lists_installed_choices():
         reg.get("reward", "laser")
     with pytest.raises(UnknownStrategyError, match="none installed"):
         reg.get("difficulty", "deepcompress")
-    with pytest.raises(UnknownStrategyError, match=r"^no schedule named 'fixed-tset'; did you mean 'fixed-test'\?"):
+    with pytest.raises(UnknownStrategyError, match=r"^no schedule named 'fixed-tset' \(did you mean 'fixed-test'\?\); installed: "):
         reg.get("schedule", "fixed-tset")
     with pytest.raises(UnknownStrategyError, match="unknown strategy kind"):
         reg.get("scheduler", "fixed-test")  # type: ignore[arg-type]

@@ -223,7 +223,7 @@ class Registry:
         except KeyError:
             available = ", ".join(f"{s.name} ({s.package})" for s in self.specs(kind)) or "none installed"
             close = difflib.get_close_matches(name, self.names(kind), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise UnknownStrategyError(f"no {kind} named '{name}'{hint}; installed: {available}") from None
 
     def create(self, kind: Kind, name: str, params: dict[str, Any] | None = None) -> Strategy:
