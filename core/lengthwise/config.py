@@ -36,6 +36,7 @@ __all__ = [
     "apply_overrides",
     "split_overrides",
     "is_lengthwise_key",
+    "effective_config_file",
 ]
 
 
@@ -266,6 +267,26 @@ def apply_overrides(config: LengthwiseConfig, overrides: Sequence[str], origin: 
     except ValidationError as err:
         shown = ", ".join(overrides)
         raise ConfigError(f"{origin}: invalid config after overrides ({shown}): {format_validation_error(err)}") from None
+
+
+def effective_config_file(config: LengthwiseConfig, source: str | Path) -> Path:
+    """Write ``config`` (after overrides) where a run's workers can read it; return the path.
+
+    The file is ``<tmp>/lengthwise/<digest>/<source name>``: the digest of the content keeps
+    concurrent runs with different overrides apart, the name keeps the experiment's name. Only
+    the fields the file or an override set are written, so defaults stay defaults.
+    """
+    import hashlib
+    import tempfile
+
+    import yaml
+
+    text = yaml.safe_dump(config.model_dump(mode="json", exclude_unset=True), sort_keys=False)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / "lengthwise" / digest / Path(source).name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @dataclass
