@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 
 from .metrics import pareto_front  # noqa: E402
 from .report import AVERAGE, ResultRow, read_csv  # noqa: E402
-from .schema import EvalInputError  # noqa: E402
+from .schema import EvalInputError, loads, read_text_file  # noqa: E402
 
 __all__ = ["DPI", "PARETO_PANEL", "DYNAMICS_SIZE", "plot_pareto", "plot_dynamics", "read_metrics"]
 
@@ -164,22 +164,25 @@ def plot_pareto(
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
-    """The rows of a metrics JSON-lines file (one object per step)."""
+    """The rows of a metrics JSON-lines file (one object per step).
+
+    Two layouts are read: flat rows (``{"step": 3, "lengthwise/cap": 4096, ...}``, the demo's
+    ``metrics.jsonl``) and verl's file logger (``{"step": 3, "data": {...}}``,
+    ``trainer.logger=[file]``), whose ``data`` is flattened into the row. Only regular files
+    within the input size limit are read (see :mod:`lengthwise.evaluation.schema`).
+    """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise EvalInputError(f"{path}: cannot read ({err})") from None
+    text = read_text_file(path)
     rows = []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise EvalInputError(f"{path}:{lineno}: not JSON ({err.msg})") from None
+        row = loads(line, f"{path}:{lineno}")
         if not isinstance(row, dict):
             raise EvalInputError(f"{path}:{lineno}: expected one JSON object per line")
+        data = row.get("data")
+        if isinstance(data, dict) and "step" in row:  # verl's file logger
+            row = {"step": row["step"], **data}
         rows.append(row)
     if not rows:
         raise EvalInputError(f"{path}: no rows")
