@@ -163,3 +163,14 @@ def test_strategies_name_documents_each_parameter():
 def test_strategies_unknown_name_suggests():
     line = one_error_line(run("strategies", "siri-cosin"))
     assert line.startswith("error: no strategy named 'siri-cosin' (did you mean 'siri-cosine'?); installed: ")
+
+
+def test_alias_bomb_never_reaches_train(tmp_path):
+    """Before: `train --print-command` was still running after 60 s."""
+    p = tmp_path / "bomb.yaml"
+    indented = "".join(f"    {line}\n" for line in BOMB.splitlines())
+    p.write_text(f"schedule: constant\nreward: length-capped\ntraining:\n  verl_overrides:\n{indented}")
+    start = time.perf_counter()
+    line = one_error_line(run("train", str(p), "--print-command"))
+    assert time.perf_counter() - start < 5
+    assert "expands to more than 100000 values (YAML aliases?)" in line

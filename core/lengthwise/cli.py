@@ -232,5 +232,22 @@ def check(args: tuple[str, ...]) -> None:
         sys.exit(2)
 
 
+@main.command("new-plugin")
+@click.argument("name")
+@click.option("--dir", "parent", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="where to create lengthwise-NAME/")
+def new_plugin(name: str, parent: Path) -> None:
+    """Write a ready plugin package lengthwise-NAME/: pyproject with the entry point, a reward
+    shaper named NAME, a test and a README."""
+    from .scaffold import ScaffoldError, write_plugin
+
+    try:
+        root = write_plugin(name, parent)
+    except ScaffoldError as err:
+        _fail(str(err))
+    click.echo(f"wrote {root}")
+    click.echo(f"next: pip install -e {root} && pytest {root} && lengthwise strategies {root.name.removeprefix('lengthwise-')}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
