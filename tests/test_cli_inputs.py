@@ -174,3 +174,14 @@ def test_alias_bomb_never_reaches_train(tmp_path):
     line = one_error_line(run("train", str(p), "--print-command"))
     assert time.perf_counter() - start < 5
     assert "expands to more than 100000 values (YAML aliases?)" in line
+
+
+@pytest.mark.parametrize("words, cword, expected", [
+    ("lengthwise strategies siri-c", 2, ["plain,siri-cosine"]),
+    ("lengthwise check a.yaml training.rollout", 3, ["plain,training.rollout_n="]),
+    ("lengthwise check conf", 2, ["file,conf"]),
+])
+def test_shell_completion_of_strategy_names_and_keys(words, cword, expected):
+    env = {"COMP_WORDS": words, "COMP_CWORD": str(cword), "_LENGTHWISE_COMPLETE": "bash_complete"}
+    r = CliRunner().invoke(main, [], env=env, prog_name="lengthwise")
+    assert r.stdout.split() == expected

@@ -133,8 +133,33 @@ def _format_param(p: dict) -> str:
     return f"{p['name']}: {p['type']} {default}{constraints}"
 
 
+def _complete_strategy(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion: installed strategy names."""
+    try:
+        return sorted({s.name for s in get_registry().specs() if s.name.startswith(incomplete)})
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+def _complete_check_args(ctx: click.Context, param: click.Parameter, incomplete: str):
+    """Shell completion for `check`: lengthwise override keys after a dot, else files."""
+    from click.shell_completion import CompletionItem
+
+    if "." in incomplete and "/" not in incomplete:
+        keys = ["schedule.name=", "schedule.params.", "reward.name=", "reward.params.", "difficulty.name=",
+                "difficulty.params.", *(f"training.{k}=" for k in _training_fields())]
+        return [CompletionItem(k, type="plain") for k in keys if k.startswith(incomplete)]
+    return [CompletionItem(incomplete, type="file")]
+
+
+def _training_fields() -> list[str]:
+    from .config import TrainingConfig
+
+    return list(TrainingConfig.model_fields)
+
+
 @main.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=_complete_strategy)
 @click.option("--kind", type=click.Choice(KINDS), help="only strategies of this kind")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output, with every parameter")
 def strategies(name: str | None, kind: str | None, as_json: bool) -> None:
@@ -185,7 +210,7 @@ def strategies(name: str | None, kind: str | None, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("args", nargs=-1, required=True, metavar="CONFIG... [KEY=VALUE...]")
+@click.argument("args", nargs=-1, required=True, metavar="CONFIG... [KEY=VALUE...]", shell_complete=_complete_check_args)
 def check(args: tuple[str, ...]) -> None:
     """Validate each CONFIG and print the strategies it would build.
 
