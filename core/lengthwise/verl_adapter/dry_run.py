@@ -269,8 +269,10 @@ def dry_run(
     with _captured(sink):
         from omegaconf import OmegaConf
 
+        checked = list(overrides if user_overrides is None else user_overrides)
         try:
-            check_override_types(verl_schema(), overrides if user_overrides is None else user_overrides)
+            if checked:  # composing the schema costs ~0.6 s of CPU: only when there is something to check
+                check_override_types(verl_schema(), checked)
         except OverrideTypeError as err:
             raise DryRunError(str(err)) from None
         cfg = compose_verl_config(overrides)
