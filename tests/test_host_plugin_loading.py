@@ -101,3 +101,20 @@ def test_strict_mode_makes_it_fatal_in_one_line(tmp_path, dist):
     assert proc.stderr.rstrip().endswith("(LENGTHWISE_STRICT_PLUGINS=1)")
     debug = _lengthwise(site, "--debug", "strategies", LENGTHWISE_STRICT_PLUGINS="1")
     assert "Traceback" in debug.stderr and "PluginLoadError" in debug.stderr
+
+
+def test_a_register_helper_that_is_no_hook_is_left_alone(tmp_path):
+    source = textwrap.dedent('''
+        import lengthwise
+        from lengthwise.default_plugins import Constant
+
+        def register_all(register):  # a helper, not a hook: no warning
+            register(Constant)
+
+        @lengthwise.hookimpl
+        def register_schedules(register):
+            pass
+    ''')
+    site = _site(tmp_path, "lengthwise-helper", source)
+    proc = _lengthwise(site, "strategies")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr

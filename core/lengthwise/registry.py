@@ -246,13 +246,17 @@ def _wanted(env: str | None) -> set[str] | None:
 
 
 def _unmarked_hooks(plugin: Any) -> list[str]:
-    """Functions of a plugin module named like hooks (``register_*``) but without ``@hookimpl``."""
+    """Functions of a plugin module named like a hook (or one typo away) but without ``@hookimpl``.
+
+    Other ``register_*`` helpers (``register_all``) are the plugin's own business.
+    """
     if not isinstance(plugin, ModuleType):
         return []
     out = []
     for attr, obj in vars(plugin).items():
         if (
             attr.startswith("register_")
+            and difflib.get_close_matches(attr, list(_HOOKS.values()), n=1, cutoff=0.85)
             and inspect.isfunction(obj)
             and obj.__module__ == plugin.__name__
             and not hasattr(obj, "lengthwise_impl")
