@@ -97,6 +97,24 @@ def _prepare_data_hint(path: Path) -> str:
     return f"write it with `lengthwise prepare-data {spec.name} --out {path.parent.parent}{split}`"
 
 
+def _data_files_from_overrides(overrides: Sequence[str]) -> dict[str, Any]:
+    """``data.train_files``/``data.val_files`` as the overrides set them (no interpolation), so a
+    missing file is reported before verl is imported."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    found: dict[str, Any] = {}
+    for text in overrides:
+        if text.startswith(("data.train_files=", "data.val_files=")):
+            try:
+                value = parser.parse_override(text).value()
+            except Exception:  # left to hydra's own error in compose
+                continue
+            if "${" not in str(value):
+                found[text.split("=", 1)[0].split(".", 1)[1]] = value
+    return {"data": found}
+
+
 def _check_data_files(resolved: dict[str, Any]) -> None:
     for key in ("train_files", "val_files"):
         value = resolved["data"].get(key)
@@ -266,6 +284,7 @@ def dry_run(
     except ConfigError as err:
         raise DryRunError(str(err)) from None
 
+    _check_data_files(_data_files_from_overrides(overrides))  # fast: before verl is imported
     with _captured(sink):
         from omegaconf import OmegaConf
 
