@@ -83,3 +83,18 @@ def test_missing_file_is_exit_2(tmp_path):
     proc = lengthwise("check", str(tmp_path / "nope.yaml"))
     assert proc.returncode == 2
     assert "cannot read config" in proc.stderr and "Traceback" not in proc.stderr
+
+
+PLUGIN_OF = {"dapo": "lengthwise-baselines", "deepcompress": "lengthwise-deepcompress", "laser": "lengthwise-laser",
+             "siri": "lengthwise-siri"}
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=[c.stem for c in CONFIGS])
+def test_each_config_needs_only_its_methods_plugin(config, monkeypatch):
+    """Issue 11 §5: `constant` and `length-capped` are built in, so e.g. lengthwise-laser alone runs
+    the Laser config (before: "no schedule named 'constant'")."""
+    plugin = next(p for prefix, p in PLUGIN_OF.items() if config.stem.startswith(prefix))
+    monkeypatch.setenv("LENGTHWISE_LOAD_PLUGINS", plugin)
+    proc = lengthwise("check", str(config))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"{config}: ok")

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lengthwise import BatchError, RolloutBatch
-from lengthwise.groupstats import group_count, group_max, group_mean, group_min, group_std
+from lengthwise.terms import group_count, group_max, group_mean, group_min, group_std
 
 
 def test_group_ids_map_to_dense_indices_in_first_seen_order():

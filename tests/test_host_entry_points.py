@@ -104,9 +104,10 @@ def test_cli_lists_the_plugin_with_its_package(installed_plugin):
 
 
 def test_load_plugins_env_restricts_what_loads(installed_plugin):
-    code = "import lengthwise; print(sorted(s.package for s in lengthwise.get_registry().specs()))"
+    code = "import lengthwise; print(sorted({s.package for s in lengthwise.get_registry().specs()}))"
+    # the built-ins (package "lengthwise": constant, length-capped) load whatever the variable says
     only = _run(installed_plugin, code, LENGTHWISE_LOAD_PLUGINS="lengthwise-throwaway")
     assert only.returncode == 0, only.stderr
-    assert only.stdout.strip() == "['lengthwise-throwaway']"
+    assert only.stdout.strip() == "['lengthwise', 'lengthwise-throwaway']"
     none = _run(installed_plugin, code, LENGTHWISE_LOAD_PLUGINS="")
-    assert none.stdout.strip() == "[]"
+    assert none.stdout.strip() == "['lengthwise']"

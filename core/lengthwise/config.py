@@ -11,13 +11,15 @@ model when the config is built. Example::
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .inputs import InputFileError, load_yaml_file, load_yaml_text
 from .registry import Registry, StrategyParamsError, UnknownStrategyError, format_validation_error, get_registry
 from .strategy import DifficultyEstimator, RewardShaper, Schedule
 
@@ -32,6 +34,10 @@ __all__ = [
     "loads_config",
     "parse_config",
     "build_strategies",
+    "apply_overrides",
+    "split_overrides",
+    "is_lengthwise_key",
+    "effective_config_file",
 ]
 
 
@@ -138,33 +144,171 @@ class LengthwiseConfig(_Model):
 
 
 def parse_config(data: Any, origin: str = "<config>") -> LengthwiseConfig:
-    """Validate an already-loaded mapping as a :class:`LengthwiseConfig`."""
+    """Validate an already-loaded mapping as a :class:`LengthwiseConfig` (errors: one line)."""
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping at the top level, got {type(data).__name__}")
     try:
         return LengthwiseConfig.model_validate(data)
     except ValidationError as err:
-        details = format_validation_error(err, joiner="\n", indent="  ")
-        raise ConfigError(f"{origin}: invalid config\n{details}") from None
+        raise ConfigError(f"{origin}: invalid config: {format_validation_error(err)}") from None
 
 
-def load_config(path: str | Path) -> LengthwiseConfig:
-    """Read and validate a YAML config file (strategy names are checked by :func:`build_strategies`)."""
-    path = Path(path)
+def load_config(path: str | Path, overrides: Sequence[str] = ()) -> LengthwiseConfig:
+    """Read and validate a YAML config file, then apply ``overrides`` (see :func:`apply_overrides`).
+
+    The file is read within :mod:`lengthwise.inputs`' limits (a regular file of at most 1 MiB,
+    nesting depth 64, 100,000 values after YAML alias expansion). Strategy names and parameters
+    are checked by :func:`build_strategies`.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read config ({err.strerror or err})") from None
-    return loads_config(text, str(path))
+        data = load_yaml_file(path)
+    except InputFileError as err:
+        raise ConfigError(str(err)) from None
+    config = parse_config(data, str(path))
+    return apply_overrides(config, overrides, str(path)) if overrides else config
 
 
 def loads_config(text: str, origin: str = "<config>") -> LengthwiseConfig:
-    """Parse and validate a config's YAML text (``origin`` names it in errors)."""
+    """Parse and validate a config's YAML text (``origin`` names it in errors), within the same limits."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{origin}: not valid YAML: {err}") from None
+        data = load_yaml_text(text, origin)
+    except InputFileError as err:
+        raise ConfigError(str(err)) from None
     return parse_config(data, origin)
+
+
+# The config's own top-level keys. `reward` is shared with verl's config (`reward.reward_manager.*`),
+# so only `reward.name` and `reward.params.*` are lengthwise's.
+_OWN_ROOTS = frozenset(LengthwiseConfig.model_fields) - {"reward"}
+
+
+def _strip_prefix(text: str) -> tuple[str, str]:
+    prefix = "++" if text.startswith("++") else text[:1] if text[:1] in ("+", "~") else ""
+    return prefix, text[len(prefix) :]
+
+
+def is_lengthwise_key(key: str) -> bool:
+    """Whether a dotted override key addresses the lengthwise config rather than verl's."""
+    parts = key.split(".")
+    if parts[0] in _OWN_ROOTS:
+        return True
+    return parts[0] == "reward" and len(parts) >= 2 and parts[1] in ("name", "params")
+
+
+def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``(lengthwise's, verl's)``: each override goes to the config its key addresses.
+
+    A ``+``/``++`` prefix on a lengthwise key is dropped (lengthwise's models say which keys exist).
+    """
+    own: list[str] = []
+    verl: list[str] = []
+    for text in overrides:
+        prefix, body = _strip_prefix(text)
+        key = body.partition("=")[0].strip()
+        if is_lengthwise_key(key):
+            own.append(body if prefix in ("+", "++") else text)
+        else:
+            verl.append(text)
+    return own, verl
+
+
+def _model_at(path: list[str]) -> type[BaseModel] | None:
+    """The pydantic model that holds the key after ``path`` (None inside free-form dicts)."""
+    model: type[BaseModel] | None = LengthwiseConfig
+    for part in path:
+        if model is None:
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        candidates = [ann, *args]
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    return model
+
+
+def _unknown_key_message(origin: str, text: str, path: list[str], known: Sequence[str]) -> str:
+    full = ".".join(path)
+    prefix = ".".join(path[:-1])
+    close = difflib.get_close_matches(path[-1], list(known), n=1)
+    hint = f"; did you mean {prefix + '.' if prefix else ''}{close[0]}?" if close else f"; keys: {', '.join(known)}"
+    return f"{origin}: override {text!r}: unknown key {full}{hint}"
+
+
+def apply_overrides(config: LengthwiseConfig, overrides: Sequence[str], origin: str = "<overrides>") -> LengthwiseConfig:
+    """``config`` with dotted ``key=value`` overrides applied, validated by the same models.
+
+    Values are YAML scalars or flow collections (``320``, ``kimi``, ``[1024, 512]``, ``null``);
+    ``~key`` resets a key to its default. Keys are checked against the pydantic models (an unknown
+    key is an error with a did-you-mean) down to a strategy's ``params``, whose keys the strategy's
+    own ``Params`` model checks in :func:`build_strategies`. Setting ``schedule.name``,
+    ``reward.name`` or ``difficulty.name`` to another strategy drops the file's ``params`` for that
+    section (they were the old strategy's); later overrides may set the new strategy's. Fields the
+    file set stay "set" (``model_fields_set``), and overridden ones become set.
+    """
+    data = config.model_dump(exclude_unset=True)
+    for text in overrides:
+        prefix, body = _strip_prefix(text)
+        key, eq, raw = body.partition("=")
+        key = key.strip()
+        path = key.split(".")
+        if path[:2] == ["training", "verl_overrides"] and len(path) > 2:
+            path = [*path[:2], ".".join(path[2:])]  # verl_overrides holds flat dotted verl keys
+        if not key or any(not p for p in path) or (not eq and prefix != "~"):
+            raise ConfigError(f"{origin}: bad override {text!r}: expected key=value (e.g. schedule.params.period=320)")
+        model = _model_at(path[:-1])
+        if model is not None and path[-1] not in model.model_fields:
+            raise ConfigError(_unknown_key_message(origin, text, path, list(model.model_fields)))
+        if model is None and _model_at(path[:-2]) is not None and path[-2] not in _model_at(path[:-2]).model_fields:
+            raise ConfigError(_unknown_key_message(origin, text, path[:-1], list(_model_at(path[:-2]).model_fields)))
+        node = data
+        for part in path[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            elif isinstance(child, str) and part in ("schedule", "reward", "difficulty"):
+                child = node[part] = {"name": child}  # the `schedule: constant` shorthand
+            elif not isinstance(child, dict):
+                raise ConfigError(f"{origin}: override {text!r}: {part} is not a mapping")
+            node = child
+        leaf = path[-1]
+        if prefix == "~":
+            node.pop(leaf, None)
+            continue
+        try:
+            value = load_yaml_text(raw, f"override {key}") if raw.strip() else ""
+        except InputFileError as err:
+            raise ConfigError(f"{origin}: {err}") from None
+        if leaf == "name" and len(path) == 2 and path[0] in ("schedule", "reward", "difficulty"):
+            if node.get("name") != value:
+                node.pop("params", None)
+        node[leaf] = value
+    try:
+        return LengthwiseConfig.model_validate(data)
+    except ValidationError as err:
+        shown = ", ".join(overrides)
+        raise ConfigError(f"{origin}: invalid config after overrides ({shown}): {format_validation_error(err)}") from None
+
+
+def effective_config_file(config: LengthwiseConfig, source: str | Path) -> Path:
+    """Write ``config`` (after overrides) where a run's workers can read it; return the path.
+
+    The file is ``<tmp>/lengthwise/<digest>/<source name>``: the digest of the content keeps
+    concurrent runs with different overrides apart, the name keeps the experiment's name. Only
+    the fields the file or an override set are written, so defaults stay defaults.
+    """
+    import hashlib
+    import tempfile
+
+    import yaml
+
+    text = yaml.safe_dump(config.model_dump(mode="json", exclude_unset=True), sort_keys=False)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / "lengthwise" / digest / Path(source).name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @dataclass
@@ -192,9 +336,9 @@ def build_strategies(config: LengthwiseConfig, registry: Registry | None = None)
         try:
             built[field] = registry.create(kind, ref.name, ref.params)
         except (UnknownStrategyError, StrategyParamsError) as err:
-            errors.append(f"  {field}: {err}")
+            errors.append(f"{field}: {err}")
     if errors:
-        raise ConfigError("invalid strategies\n" + "\n".join(errors))
+        raise ConfigError("invalid strategies: " + "; ".join(errors))
     reward: RewardShaper = built["reward"]
     difficulty = built.get("difficulty")
     if difficulty is None and reward.default_difficulty is not None:

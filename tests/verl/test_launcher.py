@@ -39,6 +39,22 @@ def resolved_config(output: str) -> dict:
     return yaml.safe_load(output.split(MARKER)[0])
 
 
+@pytest.fixture(scope="module", autouse=True)
+def data_files(tmp_path_factory):
+    """The shipped configs' data files (relative paths, as `lengthwise prepare-data` writes them),
+    empty: a dry run checks that they exist, not what they hold."""
+    import os
+
+    root = tmp_path_factory.mktemp("run")
+    for rel in ("data/deepscaler/train.parquet", "data/deepmath/train.parquet", "data/aime24/test.parquet"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(b"")
+    old = os.getcwd()
+    os.chdir(root)
+    yield root
+    os.chdir(old)
+
+
 @pytest.fixture(scope="module")
 def dry_runs():
     """``stem -> (path, result)``: each config's dry run, composed once for the whole module."""
@@ -83,7 +99,7 @@ def test_dry_run_accepts_each_paper_config(dry_runs, stem):
     assert cfg["actor_rollout_ref"]["rollout"]["val_kwargs"]["do_sample"] is True
 
 
-def test_siri_values_by_hand(dry_runs):
+def test_siri_values_by_hand(dry_runs, data_files):
     path, res = dry_runs("siri-cosine-640-1.5b")
     assert res.exit_code == 0, res.output
     cfg = resolved_config(res.output)
@@ -111,7 +127,7 @@ def test_siri_values_by_hand(dry_runs):
     assert arr["rollout"]["tensor_model_parallel_size"] == 1
     assert (cfg["trainer"]["total_training_steps"], cfg["trainer"]["total_epochs"]) == (1920, 1920)
     assert cfg["algorithm"]["filter_groups"]["enable"] is False
-    assert cfg["data"]["train_files"] == str(ROOT / "data/deepscaler/train.parquet")
+    assert cfg["data"]["train_files"] == str(data_files / "data/deepscaler/train.parquet")
     assert cfg["trainer"]["logger"] == ["console"]
 
 
@@ -143,7 +159,7 @@ SIRI = str(ROOT / "configs/siri-cosine-640-1.5b.yaml")
 @pytest.mark.parametrize(
     "override,needle",
     [
-        ("trainer.no_such_key=1", "verl rejected the overrides"),
+        ("trainer.no_such_key=1", "override 'trainer.no_such_key=1': verl has no key trainer.no_such_key"),
         ("data.max_response_length=8192", "the schedule's largest cap (16384) exceeds data.max_response_length (8192)"),
         ("actor_rollout_ref.rollout.tensor_model_parallel_size=3", "must divide trainer.n_gpus_per_node (8)"),
         ("notanoverride", "bad override 'notanoverride'"),
@@ -279,3 +295,73 @@ def test_config_text_reaches_workers_without_a_shared_filesystem(tmp_path, monke
     # a shipped text for another path is not used for this one
     with pytest.raises(ConfigError, match="cannot read config"):
         load_run_config({"lengthwise": {"config_path": str(tmp_path / "other.yaml")}})
+
+
+# --- strict dry run (issue 12) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("data.train_batch_size=abc", "override 'data.train_batch_size=abc': data.train_batch_size expects an integer, got 'abc'"),
+        ("actor_rollout_ref.actor.optim.lr=fast",
+         "override 'actor_rollout_ref.actor.optim.lr=fast': actor_rollout_ref.actor.optim.lr expects a number, got 'fast'"),
+        ("trainer.n_gpus_per_node=four",
+         "override 'trainer.n_gpus_per_node=four': trainer.n_gpus_per_node expects an integer, got 'four'"),
+        ("actor_rollout_ref.rollout.n=0", "actor_rollout_ref.rollout.n=0: must be >= 1"),
+        ("trainer.n_gpu_per_node=4",
+         "override 'trainer.n_gpu_per_node=4': verl has no key trainer.n_gpu_per_node; did you mean trainer.n_gpus_per_node?"),
+        ("+trainer.n_gpu_per_node=4", "override '+trainer.n_gpu_per_node=4': verl has no key trainer.n_gpu_per_node "
+         "and would never read it; did you mean trainer.n_gpus_per_node?"),
+        ("training.rolout_n=16", "override 'training.rolout_n=16': unknown key training.rolout_n; did you mean training.rollout_n?"),
+    ],
+)
+def test_strict_dry_run_rejects_in_one_line(override, message):
+    """Before: the first three printed "checks passed" (exit 0) or a ValueError traceback."""
+    res = CliRunner().invoke(main, ["train", SIRI, override, "--dry-run"])
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert lines == [f"error: {message}"] or lines == [f"error: {SIRI}: {message}"], res.output
+    assert "add +" not in res.output.lower() and "append" not in res.output.lower()
+
+
+def test_plus_key_with_no_near_miss_is_still_allowed():
+    from lengthwise.verl_adapter.dry_run import verl_schema
+    from lengthwise.verl_adapter.override_types import check_override_types
+
+    check_override_types(verl_schema(), ["+ray_kwargs.ray_init.runtime_env.env_vars.FOO=1", "~trainer.logger"])
+
+
+def test_lengthwise_overrides_reach_the_run(tmp_path):
+    res = run(SIRI, "schedule.params.period=320", "training.rollout_n=16", "--dry-run")
+    assert res.exit_code == 0, res.output
+    resolved = resolved_config(res.output)
+    assert resolved["actor_rollout_ref"]["rollout"]["n"] == 16
+    assert "#   lengthwise   schedule.params.period=320 training.rollout_n=16" in res.output
+    # the workers read the effective config: the launch points them at a file with period 320
+    argv = shlex.split(run(SIRI, "schedule.params.period=320", "--print-command").output.strip())
+    path = next(a.split("=", 1)[1] for a in argv if a.startswith("+lengthwise.config_path="))
+    assert path != SIRI and load_config(path).schedule.params["period"] == 320
+    assert Path(path).name == Path(SIRI).name  # experiment name unchanged
+
+
+def test_gpu_requirements_are_reported():
+    res = run(SIRI, "--dry-run")
+    line = next(row for row in res.output.splitlines() if row.startswith("#   gpu run"))
+    import importlib.util
+
+    vllm = "ok" if importlib.util.find_spec("vllm") else "missing (pip install 'lengthwise[vllm]')"
+    assert f"vllm: {vllm}" in line and "flash-attn: " in line and "math-verify: " in line
+
+
+def test_missing_data_file_names_the_prepare_data_command(data_files):
+    (data_files / "data/aime24/test.parquet").unlink()
+    try:
+        res = run(SIRI, "--dry-run")
+    finally:
+        (data_files / "data/aime24/test.parquet").write_bytes(b"")
+    assert res.exit_code == 2
+    expected = data_files / "data/aime24/test.parquet"
+    assert res.output.strip() == (
+        f"error: data.val_files: {expected} does not exist; write it with "
+        f"`lengthwise prepare-data aime24 --out {data_files / 'data'}`")

@@ -123,20 +123,36 @@ def eval_cmd(
 
 @click.group("plot")
 def plot() -> None:
-    """Figures: `pareto` from an eval CSV, `dynamics` from a training metrics JSONL."""
+    """Figures (PNG, SVG and PDF): `pareto` from an eval CSV, `dynamics` from a training metrics JSONL."""
+
+
+def _figure_options(f):
+    """--width/--height/--font-size: the figure's print size (defaults: one paper column)."""
+    from .plots import COLUMN_WIDTH, FONT_SIZE
+
+    f = click.option("--font-size", type=click.FloatRange(4, 30), default=FONT_SIZE, show_default=True,
+                     help="text size in points at print size")(f)
+    f = click.option("--height", type=click.FloatRange(0.5, 50), default=None,
+                     help="figure height in inches [default: from the panels]")(f)
+    f = click.option("--width", type=click.FloatRange(0.5, 50), default=COLUMN_WIDTH, show_default=True,
+                     help="figure width in inches (7 for a two-column paper's full width)")(f)
+    return f
 
 
 @plot.command("pareto")
 @click.argument("eval_csv", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="output directory")
 @click.option("--benchmark", "benchmarks", multiple=True, help="only these benchmarks (repeatable)")
-@click.option("--title", default="Accuracy vs. response length", show_default=True)
-def pareto(eval_csv: Path, out_dir: Path, benchmarks: tuple[str, ...], title: str) -> None:
+@click.option("--title", default=None, help="figure title (default: none; papers put it in the caption)")
+@_figure_options
+def pareto(eval_csv: Path, out_dir: Path, benchmarks: tuple[str, ...], title: str | None, width: float,
+           height: float | None, font_size: float) -> None:
     """Pass@1 against mean tokens per model, one panel per benchmark, with the Pareto front."""
     from .plots import plot_pareto
 
     try:
-        paths = plot_pareto(eval_csv, out_dir, benchmarks=benchmarks or None, title=title or None)
+        paths = plot_pareto(eval_csv, out_dir, benchmarks=benchmarks or None, title=title or None, width=width,
+                            height=height, font_size=font_size)
     except EvalInputError as err:
         _fail(str(err))
         return
@@ -148,12 +164,18 @@ def pareto(eval_csv: Path, out_dir: Path, benchmarks: tuple[str, ...], title: st
 @click.argument("metrics", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="output directory")
 @click.option("--title", default=None, help="figure title (default: from the run directory)")
-def dynamics(metrics: Path, out_dir: Path, title: str | None) -> None:
-    """Cap schedule, mean length, accuracy and per-bucket lengths over training steps."""
+@_figure_options
+def dynamics(metrics: Path, out_dir: Path, title: str | None, width: float, height: float | None,
+             font_size: float) -> None:
+    """Cap schedule, mean length, accuracy and per-bucket lengths over training steps.
+
+    METRICS is a JSON-lines file: the demo's metrics.jsonl, or verl's file logger
+    (trainer.logger=[console,file]; rows {"step": N, "data": {...}}).
+    """
     from .plots import plot_dynamics
 
     try:
-        paths = plot_dynamics(metrics, out_dir, title=title)
+        paths = plot_dynamics(metrics, out_dir, title=title, width=width, height=height, font_size=font_size)
     except EvalInputError as err:
         _fail(str(err))
         return

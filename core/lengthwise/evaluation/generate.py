@@ -109,7 +109,7 @@ def read_problems(path: str | Path, benchmark: str | None = None) -> list[Proble
                 f"{where}: no prompt (expected verl's 'prompt' messages, or 'problem'/'question'); "
                 f"found columns: {', '.join(sorted(rec))}"
             )
-        gold_text = _gold(gold)
+        gold_text = _gold(gold, where)
         if not gold_text:
             raise EvalInputError(f"{where}: no ground truth (expected reward_model.ground_truth, 'answer' or 'ground_truth')")
         bench = str(rec.get("benchmark") or rec.get("data_source") or benchmark or path.stem)

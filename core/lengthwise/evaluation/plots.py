@@ -1,16 +1,21 @@
 """Figures: the accuracy-vs-tokens Pareto plot and the training-dynamics panels.
 
-    plot_pareto(eval_csv_or_rows, out_dir)        -> [pareto.png, pareto.svg]
-    plot_dynamics(metrics_path_or_rows, out_dir)  -> [dynamics.png, dynamics.svg]
+    plot_pareto(eval_csv_or_rows, out_dir)        -> [pareto.png, pareto.svg, pareto.pdf]
+    plot_dynamics(metrics_path_or_rows, out_dir)  -> [dynamics.png, dynamics.svg, dynamics.pdf]
 
-Both draw with matplotlib's Agg backend (no display needed) at a fixed size and 150 dpi, so a
-PNG's pixel size is ``figsize × 150``.
+Both draw with matplotlib's Agg backend (no display needed) at their print size: ``width`` ×
+``height`` inches (a PNG's pixel size is that × 150 dpi) with text at ``font_size`` points, so a
+figure placed at its own width in a paper shows the text at that size. The default is one column
+of a two-column paper: 3.5 in wide, 8 pt text (titles 9 pt), the panels stacked in one column;
+from 5 in wide the panels sit side by side (up to 3 for Pareto, 2 × 2 for dynamics). The PDF
+keeps text as text (TrueType fonts, Type 42) for camera-ready submission systems.
 
 Pareto (like the papers' Figure 1): one panel per benchmark of a ``lengthwise eval --csv`` file
 (the ``average`` rows in a last panel), x = mean response tokens, y = Pass@1 (%) with its 95 % CI
-as an error bar, one colour per model (the same in every panel), the base model as a star, each
-point labelled, and the Pareto front (:func:`lengthwise.evaluation.metrics.pareto_front`) as a
-dashed line.
+as an error bar, one colour per model (the same in every panel), the base model as a star, and
+the Pareto front (:func:`lengthwise.evaluation.metrics.pareto_front`) as a dashed line. Models
+are named in one legend under the panels instead of next to each point, where labels overlapped
+the points and the front.
 
 Dynamics: one JSON object per training step (the CPU demo's ``metrics.jsonl``, or any tracker
 dump with these keys). Every key is looked up bare and with the ``lengthwise/`` prefix
@@ -26,7 +31,10 @@ dump with these keys). Every key is looked up bare and with the ``lengthwise/`` 
     reward/target_length_<b>          target lengths dashed; without buckets this panel shows
                                       reward_mean and truncation rate instead
 
-Training curves with more than 30 points are drawn raw (faint) and as a centred moving average.
+A held-out value at step 0 is the model before RL: drawn as a hollow marker labelled "before
+RL" (verl logs it with ``trainer.val_before_train``; the demo writes it as the step-0 row). Step
+ticks are integers. Training curves with more than 30 points are drawn raw (faint) and as a
+centred moving average.
 """
 
 from __future__ import annotations
@@ -44,34 +52,63 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .metrics import pareto_front  # noqa: E402
 from .report import AVERAGE, ResultRow, read_csv  # noqa: E402
-from .schema import EvalInputError  # noqa: E402
+from .schema import EvalInputError, loads, read_text_file  # noqa: E402
 
-__all__ = ["DPI", "PARETO_PANEL", "DYNAMICS_SIZE", "plot_pareto", "plot_dynamics", "read_metrics"]
+__all__ = [
+    "DPI",
+    "COLUMN_WIDTH",
+    "FONT_SIZE",
+    "FORMATS",
+    "PARETO_PANEL_HEIGHT",
+    "DYNAMICS_PANEL_HEIGHT",
+    "plot_pareto",
+    "plot_dynamics",
+    "read_metrics",
+]
 
 DPI = 150
-PARETO_PANEL = (5.0, 4.2)  # inches per panel
-DYNAMICS_SIZE = (12.0, 8.0)  # inches
-_STYLE = {
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titlesize": 11,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 10,
-    "legend.fontsize": 8,
-    "legend.framealpha": 0.85,
-    "font.size": 9,
-    "svg.fonttype": "none",  # text stays text in the SVG
-}
+COLUMN_WIDTH = 3.5  # inches: one column of a two-column paper (ACL, NeurIPS, ICML: 3.25-3.5 in)
+FONT_SIZE = 8.0  # points, at print size
+FORMATS = ("png", "svg", "pdf")
+PARETO_PANEL_HEIGHT = 2.6  # inches per row of panels
+DYNAMICS_PANEL_HEIGHT = 1.9  # inches per row of panels
+_WIDE = 5.0  # from this width (inches) panels sit side by side
+
+
+def _style(font_size: float) -> dict[str, Any]:
+    return {
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "font.size": font_size,
+        "axes.titlesize": font_size + 1,
+        "axes.titleweight": "bold",
+        "axes.labelsize": font_size,
+        "xtick.labelsize": font_size - 1,
+        "ytick.labelsize": font_size - 1,
+        "legend.fontsize": font_size - 1,
+        "legend.framealpha": 0.85,
+        "lines.markersize": font_size * 0.7,
+        "svg.fonttype": "none",  # text stays text in the SVG
+        "pdf.fonttype": 42,  # TrueType in the PDF: no Type 3 fonts (rejected by some venues)
+    }
+
+
+def _check_size(width: float, height: float | None, font_size: float) -> None:
+    if not (0.5 <= width <= 50) or (height is not None and not (0.5 <= height <= 50)):
+        raise EvalInputError(f"figure size {width} x {height} in: width and height must be 0.5-50 inches")
+    if not (4 <= font_size <= 30):
+        raise EvalInputError(f"font size {font_size} pt: must be 4-30")
 
 
 def _save(fig, out_dir: Path, stem: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"]
+    paths = [out_dir / f"{stem}.{ext}" for ext in FORMATS]
     for p in paths:
         fig.savefig(p, dpi=DPI)
     plt.close(fig)
@@ -97,9 +134,16 @@ def plot_pareto(
     out_dir: str | Path,
     *,
     benchmarks: Sequence[str] | None = None,
-    title: str | None = "Accuracy vs. response length",
+    title: str | None = None,
+    width: float = COLUMN_WIDTH,
+    height: float | None = None,
+    font_size: float = FONT_SIZE,
 ) -> list[Path]:
-    """Draw the Pareto figure from an eval CSV (or its rows); returns the PNG and SVG paths."""
+    """Draw the Pareto figure from an eval CSV (or its rows); returns the PNG, SVG and PDF paths.
+
+    ``height`` defaults to :data:`PARETO_PANEL_HEIGHT` per row of panels plus the legend.
+    """
+    _check_size(width, height, font_size)
     rows = _pareto_rows(source)
     order = list(dict.fromkeys(r["benchmark"] for r in rows))
     if AVERAGE in order:  # the average panel goes last
@@ -115,48 +159,46 @@ def plot_pareto(
     colours = plt.get_cmap("tab10" if len(models) <= 10 else "tab20")
     colour = {m: colours(i % colours.N) for i, m in enumerate(models)}
 
-    ncols = min(3, len(order))
+    ncols = 1 if width < _WIDE else min(3, len(order))
     nrows = math.ceil(len(order) / ncols)
-    with plt.rc_context(_STYLE):
-        fig, axes = plt.subplots(
-            nrows, ncols, figsize=(PARETO_PANEL[0] * ncols, PARETO_PANEL[1] * nrows + (0.4 if title else 0)),
-            squeeze=False, layout="constrained",
-        )
+    legend_rows = math.ceil(len(models) / (2 if width < _WIDE else 4))
+    if height is None:
+        height = PARETO_PANEL_HEIGHT * nrows + 0.2 * legend_rows + 0.3 + (0.3 if title else 0)
+    with plt.rc_context(_style(font_size)):
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, layout="constrained")
         for ax, bench in zip(axes.flat, order):
             pts = [r for r in rows if r["benchmark"] == bench and not (math.isnan(r["tokens"]) or math.isnan(r["pass1"]))]
             x = np.array([r["tokens"] for r in pts])
             y = np.array([r["pass1"] for r in pts])
             front = pareto_front(x, y)
             if len(front) > 1:
-                ax.plot(x[front], y[front], ls="--", color="0.45", lw=1.2, zorder=1, label="Pareto front")
+                ax.plot(x[front], y[front], ls="--", color="0.45", lw=1.0, zorder=1)
             for i, r in enumerate(pts):
                 lo, hi = r.get("pass1_ci_low", math.nan), r.get("pass1_ci_high", math.nan)
                 yerr = None if (lo is None or hi is None or math.isnan(lo) or math.isnan(hi)) else [[y[i] - lo], [hi - y[i]]]
                 is_base = r["model"] in bases
                 ax.errorbar(
-                    x[i], y[i], yerr=yerr, fmt="*" if is_base else "o", ms=13 if is_base else 8,
-                    color=colour[r["model"]], ecolor=colour[r["model"]], elinewidth=1, capsize=3,
-                    mec="black" if i in front else "white", mew=0.8, zorder=3,
-                )
-            # One label per position: tied models (same tokens and Pass@1) share it instead of overprinting.
-            labels: dict[tuple[float, float], list[str]] = {}
-            for i, r in enumerate(pts):
-                labels.setdefault((x[i], y[i]), []).append(r["model"] + (" (base)" if r["model"] in bases else ""))
-            for (px, py), names in labels.items():
-                ax.annotate(
-                    ", ".join(names), (px, py), xytext=(6, 5), textcoords="offset points", fontsize=8,
-                    color="0.15", zorder=4,
+                    x[i], y[i], yerr=yerr, fmt="*" if is_base else "o",
+                    ms=font_size * (1.3 if is_base else 0.8), color=colour[r["model"]], ecolor=colour[r["model"]],
+                    elinewidth=0.8, capsize=2, mec="black" if i in front else "white", mew=0.6, zorder=3,
                 )
             ax.set_title(bench if bench != AVERAGE else "average over benchmarks")
-            ax.set_xlabel("mean response tokens")
+            ax.set_xlabel("mean response length (tokens)")
             ax.set_ylabel("Pass@1 (%)")
-            ax.margins(x=0.18, y=0.15)  # room for the labels right of each point
-            if len(front) > 1:
-                ax.legend(loc="lower right")
+            ax.margins(x=0.08, y=0.12)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5 if width / ncols < 3 else 7))  # no touching labels
         for ax in list(axes.flat)[len(order):]:
             ax.set_visible(False)
+        handles = [
+            plt.Line2D([], [], ls="", marker="*" if m in bases else "o", color=colour[m],
+                       ms=font_size * (1.1 if m in bases else 0.8),
+                       label=m if m not in bases or "base" in m.lower() else f"{m} (base)")
+            for m in models
+        ]
+        handles.append(plt.Line2D([], [], ls="--", color="0.45", lw=1.0, label="Pareto front"))
+        fig.legend(handles=handles, loc="outside lower center", ncols=2 if width < _WIDE else 4, frameon=False)
         if title:
-            fig.suptitle(title, fontsize=13, fontweight="bold")
+            fig.suptitle(title, fontsize=font_size + 2, fontweight="bold")
         return _save(fig, Path(out_dir), "pareto")
 
 
@@ -164,22 +206,25 @@ def plot_pareto(
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
-    """The rows of a metrics JSON-lines file (one object per step)."""
+    """The rows of a metrics JSON-lines file (one object per step).
+
+    Two layouts are read: flat rows (``{"step": 3, "lengthwise/cap": 4096, ...}``, the demo's
+    ``metrics.jsonl``) and verl's file logger (``{"step": 3, "data": {...}}``,
+    ``trainer.logger=[file]``), whose ``data`` is flattened into the row. Only regular files
+    within the input size limit are read (see :mod:`lengthwise.evaluation.schema`).
+    """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise EvalInputError(f"{path}: cannot read ({err})") from None
+    text = read_text_file(path)
     rows = []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise EvalInputError(f"{path}:{lineno}: not JSON ({err.msg})") from None
+        row = loads(line, f"{path}:{lineno}")
         if not isinstance(row, dict):
             raise EvalInputError(f"{path}:{lineno}: expected one JSON object per line")
+        data = row.get("data")
+        if isinstance(data, dict) and "step" in row:  # verl's file logger
+            row = {"step": row["step"], **data}
         rows.append(row)
     if not rows:
         raise EvalInputError(f"{path}: no rows")
@@ -241,7 +286,11 @@ def _train_curve(ax, x: np.ndarray, y: np.ndarray, colour, label: str) -> None:
 
 
 def _held_curve(ax, x: np.ndarray, y: np.ndarray, colour, label: str) -> None:
-    ax.plot(x, y, color=colour, lw=1.4, ls="-", marker="s", ms=4, label=label)
+    ax.plot(x, y, color=colour, lw=1.2, ls="-", marker="s", ms=3, label=label)
+    pre = x == 0
+    if pre.any():  # the held-out value before any RL step: the run's starting point
+        ax.plot(x[pre], y[pre], ls="", marker="o", ms=6, mfc="white", mec=colour, mew=1.4, zorder=4,
+                label=f"{label} before RL")
 
 
 def _empty(ax, message: str) -> None:
@@ -255,11 +304,16 @@ def plot_dynamics(
     out_dir: str | Path,
     *,
     title: str | None = None,
+    width: float = COLUMN_WIDTH,
+    height: float | None = None,
+    font_size: float = FONT_SIZE,
 ) -> list[Path]:
     """Draw the training-dynamics panels from a metrics JSONL path (or its rows).
 
-    Returns the PNG and SVG paths (``dynamics.png``, ``dynamics.svg`` in ``out_dir``).
+    Returns the PNG, SVG and PDF paths (``dynamics.{png,svg,pdf}`` in ``out_dir``). ``height``
+    defaults to :data:`DYNAMICS_PANEL_HEIGHT` per row of panels (4 rows below 5 in wide, else 2).
     """
+    _check_size(width, height, font_size)
     if isinstance(metrics, (str, Path)):
         rows = read_metrics(metrics)
         title = title if title is not None else f"Training dynamics — {Path(metrics).parent.name or Path(metrics).stem}"
@@ -277,9 +331,13 @@ def plot_dynamics(
         )
     c_train, c_held, c_cap = "tab:blue", "tab:orange", "0.35"
 
-    with plt.rc_context(_STYLE):
-        fig, axes = plt.subplots(2, 2, figsize=DYNAMICS_SIZE, layout="constrained", sharex=True)
+    shape = (4, 1) if width < _WIDE else (2, 2)
+    if height is None:
+        height = DYNAMICS_PANEL_HEIGHT * shape[0] + (0.3 if title else 0)
+    with plt.rc_context(_style(font_size)):
+        fig, axes = plt.subplots(*shape, figsize=(width, height), layout="constrained", sharex=True)
         ax_cap, ax_len, ax_acc, ax_b = axes.flat
+        bottom = [ax_b] if shape[1] == 1 else [ax_acc, ax_b]
 
         # 1. the cap schedule
         if len(cap_y):
@@ -288,7 +346,7 @@ def plot_dynamics(
             ax_cap.legend(loc="lower right")
         else:
             _empty(ax_cap, "no 'cap' in the metrics")
-        ax_cap.set_title("Length cap schedule")
+        ax_cap.set_title("Length cap L_t")
         ax_cap.set_ylabel("tokens")
 
         # 2. response lengths
@@ -343,7 +401,6 @@ def plot_dynamics(
             _empty(ax_acc, "no accuracy metrics")
         ax_acc.set_title("Accuracy")
         ax_acc.set_ylabel("fraction correct")
-        ax_acc.set_xlabel("training step")
 
         # 4. per-bucket lengths, or reward/truncation when the run has no difficulty buckets
         buckets = S.buckets()
@@ -371,12 +428,15 @@ def plot_dynamics(
                 if len(yt):
                     _train_curve(ax_b, xt, yt, "tab:gray", "truncated share")
                 ax_b.legend(loc="best")
-                ax_b.set_title("Reward and truncation (no difficulty buckets)")
-                ax_b.set_ylabel("value")
+                ax_b.set_title("Mean reward and truncated share")
+                ax_b.set_ylabel("reward / share")
             else:
                 _empty(ax_b, "no per-bucket, reward or truncation metrics")
                 ax_b.set_title("Per-bucket lengths")
-        ax_b.set_xlabel("training step")
+        for ax in bottom:
+            ax.set_xlabel("training step")
+        for ax in axes.flat:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
         if title:
-            fig.suptitle(title, fontsize=13, fontweight="bold")
+            fig.suptitle(title, fontsize=font_size + 2, fontweight="bold")
         return _save(fig, Path(out_dir), "dynamics")

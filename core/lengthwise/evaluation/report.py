@@ -25,6 +25,7 @@ base lacks one of them).
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
@@ -77,6 +78,8 @@ def grade_samples(samples: Sequence[Sample], options: GradingOptions = GradingOp
     answered = np.zeros(n, dtype=bool)
     todo: list[int] = []
     for i, s in enumerate(samples):
+        if options.use_stored_score and s.stored_problem is not None:
+            raise EvalInputError(s.stored_problem)
         if options.use_stored_score and s.stored_correct is not None:
             correct[i] = s.stored_correct
             answered[i] = True
@@ -392,11 +395,13 @@ def write_csv(rows: Sequence[ResultRow], path: str | Path) -> None:
 
 def read_csv(path: str | Path) -> list[dict[str, Any]]:
     """Rows of a CSV written by :func:`write_csv` (numbers parsed; empty cells NaN)."""
+    from .schema import read_text_file
+
     path = Path(path)
+    text = read_text_file(path)  # a regular file within the size limit
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            raw = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raw = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as err:
         raise EvalInputError(f"{path}: cannot read ({err})") from None
     if not raw:
         raise EvalInputError(f"{path}: no rows")

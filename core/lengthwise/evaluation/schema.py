@@ -39,6 +39,13 @@ plus every per-response ``reward_extra_info`` key (e.g. ``acc``, lengthwise's ``
     model         ← NAME=PATH, else --model, else "<directory>@<step>" for a ``<step>.jsonl`` file
 
 A file is read as a verl dump when its rows carry ``input``, ``output``, ``gts`` and ``score``.
+
+Bounds: only regular files are read (a FIFO or ``/dev/zero`` is refused before it is opened), each
+at most :data:`MAX_FILE_BYTES` (``LENGTHWISE_MAX_INPUT_BYTES`` overrides it); JSON nested deeper
+than Python's recursion limit is an error naming the file and line. A gold answer must be a string,
+an integer or a finite number (a one-element list of one is unwrapped): NaN, infinity, booleans,
+objects and empty strings are rejected with the row. A stored verdict that is not true/false or a
+finite number is an error only when ``--use-stored-score`` would use it.
 """
 
 from __future__ import annotations
@@ -46,12 +53,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..inputs import InputFileError, read_regular_file
+
 __all__ = [
+    "MAX_FILE_BYTES",
     "EvalInputError",
     "Sample",
     "GenerationSource",
@@ -59,6 +70,34 @@ __all__ = [
     "read_generations",
     "VERL_KEYS",
 ]
+
+#: Largest generation or metrics file read (bytes); ``LENGTHWISE_MAX_INPUT_BYTES`` overrides it.
+MAX_FILE_BYTES = 4 << 30
+
+
+def max_file_bytes() -> int:
+    """:data:`MAX_FILE_BYTES`, or the ``LENGTHWISE_MAX_INPUT_BYTES`` environment variable."""
+    env = os.environ.get("LENGTHWISE_MAX_INPUT_BYTES", "").strip()
+    return int(env) if env.isdigit() else MAX_FILE_BYTES
+
+
+def read_text_file(path: Path) -> str:
+    """A regular file's UTF-8 text within :func:`max_file_bytes` (errors: :class:`EvalInputError`)."""
+    try:
+        return read_regular_file(path, max_file_bytes(), "input")
+    except InputFileError as err:
+        raise EvalInputError(str(err)) from None
+
+
+def loads(text: str, where: str) -> Any:
+    """``json.loads`` whose errors (including too-deep nesting) name ``where``."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise EvalInputError(f"{where}: not JSON ({err.msg} at line {err.lineno})") from None
+    except RecursionError:
+        raise EvalInputError(f"{where}: JSON nested too deeply") from None
+
 
 #: The keys that mark a row as verl's ``_write_generations`` output.
 VERL_KEYS = frozenset({"input", "output", "gts", "score"})
@@ -85,6 +124,7 @@ class Sample:
     num_tokens: int | None
     stored_correct: bool | None
     origin: str  # "path:line", for error messages and the per-sample dump
+    stored_problem: str | None = None  # why the stored verdict is unusable (raised only if it is used)
 
 
 @dataclass(frozen=True)
@@ -111,7 +151,9 @@ def parse_sources(args: Iterable[str]) -> list[GenerationSource]:
 
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        files = sorted((p for p in path.iterdir() if p.suffix.lower() in (".jsonl", ".json")), key=_natural)
+        files = sorted(
+            (p for p in path.iterdir() if p.suffix.lower() in (".jsonl", ".json") and p.is_file()), key=_natural
+        )
         if not files:
             raise EvalInputError(f"{path}: no .jsonl files in this directory")
         return files
@@ -126,16 +168,10 @@ def _natural(p: Path) -> tuple:
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise EvalInputError(f"{path}: cannot read ({err})") from None
+    text = read_text_file(path)
     stripped = text.lstrip()
     if stripped.startswith("["):  # a JSON array of rows
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise EvalInputError(f"{path}: not JSON ({err.msg} at line {err.lineno})") from None
+        data = loads(text, str(path))
         rows = list(enumerate(data, 1))
     else:
         rows = []
@@ -146,6 +182,8 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 rows.append((lineno, json.loads(line)))
             except json.JSONDecodeError as err:
                 raise EvalInputError(f"{path}:{lineno}: not JSON ({err.msg})") from None
+            except RecursionError:
+                raise EvalInputError(f"{path}:{lineno}: JSON nested too deeply") from None
     if not rows:
         raise EvalInputError(f"{path}: no rows")
     for lineno, row in rows:
@@ -161,14 +199,22 @@ def _first(row: dict[str, Any], *keys: str) -> Any:
     return None
 
 
-def _gold(value: Any) -> str | None:
+def _gold(value: Any, where: str) -> str | None:
     if isinstance(value, list) and len(value) == 1:  # verl stores some ground truths as [answer]
         value = value[0]
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():  # 204.0 from a pandas round trip is 204
-        value = int(value)
-    return str(value).strip()
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise EvalInputError(f"{where}: ground_truth must be a string or a number, got {json.dumps(value)[:60]}")
+    if isinstance(value, float):
+        if not math.isfinite(value):  # pandas writes a missing answer as NaN; "nan" would be graded
+            raise EvalInputError(f"{where}: ground_truth is {value!r}, not an answer (a missing value?)")
+        if value.is_integer():  # 204.0 from a pandas round trip is 204
+            value = int(value)
+    text = str(value).strip()
+    if not text or text.lower() in ("nan", "none", "null"):
+        raise EvalInputError(f"{where}: ground_truth is {value!r}, not an answer (a missing value?)")
+    return text
 
 
 def _int(value: Any, what: str, where: str) -> int | None:
@@ -181,14 +227,15 @@ def _int(value: Any, what: str, where: str) -> int | None:
     return int(value)
 
 
-def _verdict(value: Any, where: str) -> bool | None:
+def _verdict(value: Any, where: str) -> tuple[bool | None, str | None]:
+    """``(verdict, problem)``: a usable verdict, or None and why the stored one is unusable."""
     if value is None:
-        return None
+        return None, None
     if isinstance(value, bool):
-        return value
+        return value, None
     if isinstance(value, (int, float)) and math.isfinite(value):
-        return value > 0
-    raise EvalInputError(f"{where}: correct must be true/false or a number, got {value!r}")
+        return value > 0, None
+    return None, f"{where}: the stored score must be true/false or a finite number, got {value!r}"
 
 
 def _problem_hash(prompt: str) -> str:
@@ -251,8 +298,9 @@ def read_generations(
                         response=s["response"],
                         ground_truth=s["ground_truth"],
                         num_tokens=s["num_tokens"],
-                        stored_correct=s["correct"],
+                        stored_correct=s["correct"][0],
                         origin=where,
+                        stored_problem=s["correct"][1],
                     )
                 )
     return samples
@@ -277,7 +325,7 @@ def _eval_sample(row: dict[str, Any], where: str) -> dict[str, Any]:
         "problem_id": str(pid),
         "sample_index": _int(row.get("sample_index"), "sample_index", where),
         "response": _text(row.get("response"), "response", where),
-        "ground_truth": _gold(_first(row, "ground_truth", "answer")),
+        "ground_truth": _gold(_first(row, "ground_truth", "answer"), where),
         "num_tokens": _int(row.get("num_tokens"), "num_tokens", where),
         "correct": _verdict(row.get("correct"), where),
     }
@@ -294,7 +342,7 @@ def _verl_sample(row: dict[str, Any], where: str) -> dict[str, Any]:
         "problem_id": _problem_hash(prompt),
         "sample_index": None,
         "response": _text(row["output"], "output", where),
-        "ground_truth": _gold(row["gts"]),
+        "ground_truth": _gold(row["gts"], where),
         "num_tokens": None if length is None else _int(length, "lw_length", where),
         "correct": _verdict(stored, where),
     }

@@ -23,8 +23,15 @@ from typing import Any
 
 import click
 
-from ..config import ConfigError, LengthwiseConfig, build_strategies, load_config
-from .overrides import CONFIG_ENV_VAR, build_overrides
+from ..config import (
+    ConfigError,
+    LengthwiseConfig,
+    build_strategies,
+    effective_config_file,
+    load_config,
+    split_overrides,
+)
+from .overrides import CONFIG_ENV_VAR, build_overrides, parse_override
 
 __all__ = ["train", "launch_command"]
 
@@ -94,18 +101,28 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
 
     OVERRIDES are verl's dotted keys, applied last, e.g. trainer.n_gpus_per_node=4
     actor_rollout_ref.rollout.gpu_memory_utilization=0.8; keys verl's schema lacks need a
-    leading +.
+    leading +. Lengthwise's own keys (schedule.params.period=320, reward.name=kimi,
+    training.rollout_n=16) change the config itself, validated like the file.
     """
+    own, verl_args = split_overrides(overrides)
     try:
-        config = load_config(config_file)
+        config = load_config(config_file, own)
         if config.training.assets is not None and not (dry_run or print_command):
+            # built-in model and data (cpu-tiny), made on first use; the effective config names them
             from ..demo.assets import resolve_assets
 
             config = resolve_assets(config, log=lambda m: click.echo(m, err=True))
         strategies = build_strategies(config)
-        argv = build_overrides(config, config_file, strategies.schedule.max_cap, overrides)
+        # Workers read the config from a file: with lengthwise overrides (or filled-in assets),
+        # the effective one.
+        rewritten = bool(own) or config.training.assets is not None
+        run_config = effective_config_file(config, config_file) if rewritten else Path(config_file)
+        argv = build_overrides(config, run_config, strategies.schedule.max_cap, verl_args)
     except ConfigError as err:
-        _fail(str(err))
+        _fail(str(err) if str(err).startswith(str(config_file)) else f"{config_file}: {err}")
+    # what a person wrote, as merged (a key keeps lengthwise's "+"): type-checked by --dry-run
+    written = {parse_override(o).key for o in [*verl_args, *(f"{k}=" for k in config.training.verl_overrides)]}
+    user_argv = [o for o in argv if parse_override(o).key in written]
     if importlib.util.find_spec("verl") is None:
         _fail("verl is not installed: pip install 'lengthwise[verl]'")
     from ..preflight import PreflightError, check_training_runtime
@@ -120,7 +137,7 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
         from .dry_run import dry_run as run_dry
 
         try:
-            report = run_dry(config, argv)
+            report = run_dry(config, argv, user_argv)
         except (DryRunError, ConfigError) as err:
             _fail(str(err))
         import yaml
@@ -132,6 +149,9 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
         click.echo("# lengthwise train --dry-run: verl's validation and lengthwise's checks passed")
         for line in _summary(config, config_file, report.resolved, len(argv)):
             click.echo(f"#   {line}")
+        if own:
+            click.echo(f"#   lengthwise   {' '.join(own)}")
+        click.echo(f"#   gpu run      {'; '.join(report.requirements)}")
         for note in report.notes:
             click.echo(f"#   note: {note}")
     if print_command:
@@ -140,7 +160,7 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
         return
 
     env = dict(os.environ)
-    env[CONFIG_ENV_VAR] = str(Path(config_file).resolve())
+    env[CONFIG_ENV_VAR] = str(run_config.resolve())
     if config.training.device == "cpu":
         from .cpu import ENV as CPU_ENV
 

@@ -34,8 +34,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from lengthwise import RewardShaper, ShapedRewards
-from lengthwise.correctness import CorrectnessParams, correctness_reward
-from lengthwise.lengthterms import group_zscore, sigmoid
+from lengthwise.terms import CorrectnessParams, correctness_reward
+from lengthwise.terms import group_zscore, sigmoid
 
 __all__ = ["AroraZanetteParams", "AroraZanette", "normalised_correct_length"]
 

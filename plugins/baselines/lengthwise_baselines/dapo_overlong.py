@@ -32,8 +32,8 @@ from typing import ClassVar
 from pydantic import Field, model_validator
 
 from lengthwise import RewardShaper, ShapedRewards
-from lengthwise.correctness import CorrectnessParams, correctness_reward
-from lengthwise.lengthterms import overlong_penalty
+from lengthwise.terms import CorrectnessParams, correctness_reward
+from lengthwise.terms import overlong_penalty
 
 __all__ = ["DapoOverlongParams", "DapoOverlong"]
 

@@ -48,8 +48,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from lengthwise import RewardShaper, ShapedRewards
-from lengthwise.correctness import CorrectnessParams, correctness_reward
-from lengthwise.groupstats import group_max, group_min
+from lengthwise.terms import CorrectnessParams, correctness_reward
+from lengthwise.terms import group_max, group_min
 
 __all__ = ["KimiParams", "KimiLengthPenalty", "kimi_lambda"]
 

@@ -36,7 +36,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from lengthwise import RewardShaper, RolloutBatch, ShapedRewards
-from lengthwise.correctness import CorrectnessParams, correctness_reward
+from lengthwise.terms import CorrectnessParams, correctness_reward
 
 __all__ = ["L1ExactParams", "L1MaxParams", "L1Exact", "L1Max", "resolve_targets"]
 

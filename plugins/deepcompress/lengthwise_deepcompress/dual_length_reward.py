@@ -72,8 +72,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from lengthwise import Difficulty, RewardShaper, ShapedRewards
-from lengthwise.correctness import CorrectnessParams, correctness_reward
-from lengthwise.lengthterms import group_zscore, overlong_penalty, sigmoid
+from lengthwise.terms import CorrectnessParams, correctness_reward
+from lengthwise.terms import group_zscore, overlong_penalty, sigmoid
 
 from .difficulty import HARD, SIMPLE
 

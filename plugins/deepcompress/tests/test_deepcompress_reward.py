@@ -17,8 +17,8 @@ from pydantic import ValidationError
 import lengthwise
 from lengthwise import Difficulty, RolloutBatch
 from lengthwise_deepcompress.difficulty import HARD, SIMPLE, ModelAwareDifficulty
-from lengthwise.lengthterms import group_zscore as standardised_lengths
-from lengthwise.lengthterms import overlong_penalty, sigmoid
+from lengthwise.terms import group_zscore as standardised_lengths
+from lengthwise.terms import overlong_penalty, sigmoid
 from lengthwise_deepcompress.dual_length_reward import DualLengthReward
 
 SD = math.sqrt(12500.0)  # population std of {100, 200, 300, 400} = sqrt((150²+50²+50²+150²)/4) ≈ 111.8034

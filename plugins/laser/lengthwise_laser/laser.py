@@ -33,7 +33,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from lengthwise import Difficulty, RewardShaper, RolloutBatch, ShapedRewards
-from lengthwise.correctness import CorrectnessParams, correctness_reward
+from lengthwise.terms import CorrectnessParams, correctness_reward
 
 __all__ = ["LaserParams", "Laser", "Mode", "step_length_term"]
 

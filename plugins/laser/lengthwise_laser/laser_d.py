@@ -40,7 +40,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from lengthwise import Difficulty, RewardShaper, RolloutBatch, ShapedRewards
-from lengthwise.correctness import correctness_reward
+from lengthwise.terms import correctness_reward
 
 from .buckets import LEVELS, group_counts, monitor_bands, reward_buckets
 from .laser import LaserBaseParams, Mode, step_length_term

@@ -37,7 +37,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from lengthwise import Difficulty, RolloutBatch, ShapedRewards
-from lengthwise.correctness import correctness_reward
+from lengthwise.terms import correctness_reward
 
 from .laser import step_length_term
 from .laser_d import AdaptiveTargetParams, AdaptiveTargetShaper

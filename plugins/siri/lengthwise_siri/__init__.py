@@ -1,20 +1,16 @@
-"""lengthwise-siri: SIRI's rollout-length schedules, stage schedules and the length-capped reward.
+"""lengthwise-siri: SIRI's rollout-length schedules and the DeepScaleR/ThinkPrune stage schedules.
 
-Schedules: ``constant``, ``siri-stair``, ``siri-cosine``, ``siri-stair-cosine``,
-``deepscaler-stages``, ``thinkprune``. Reward shaper: ``length-capped``.
+Schedules: ``siri-stair``, ``siri-cosine``, ``siri-stair-cosine``, ``deepscaler-stages``,
+``thinkprune``. The ``constant`` schedule and the ``length-capped`` reward SIRI trains with are
+lengthwise's built-ins (:mod:`lengthwise.default_plugins`).
 """
 
 from __future__ import annotations
 
-from .constant import Constant
-from .length_capped import LengthCapped, LengthCappedParams
 from .siri import SiriCosine, SiriParams, SiriSchedule, SiriStair, SiriStairCosine
 from .stages import DeepScaleRStages, PiecewiseSchedule, StagesParams, ThinkPrune, ThinkPruneParams
 
 __all__ = [
-    "Constant",
-    "LengthCapped",
-    "LengthCappedParams",
     "SiriCosine",
     "SiriParams",
     "SiriSchedule",

@@ -1,4 +1,4 @@
-"""Stage schedules (DeepScaleR lengthening, ThinkPrune pruning) and the constant cap."""
+"""Stage schedules (DeepScaleR lengthening, ThinkPrune pruning)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 import lengthwise
 from lengthwise import StrategyParamsError
-from lengthwise_siri import Constant, DeepScaleRStages, ThinkPrune
+from lengthwise_siri import DeepScaleRStages, ThinkPrune
 
 
 @pytest.mark.parametrize(
@@ -89,16 +89,6 @@ def test_stage_properties(caps, gaps, t):
     assert down.cap(t) >= down.cap(t + 1)  # pruning never grows
     for i, b in enumerate(bounds):  # each boundary is the first step of the next stage
         assert up.cap(b - 1) == caps[i] and up.cap(b) == caps[i + 1]
-
-
-def test_constant():
-    s = lengthwise.create("schedule", "constant", length=4096)
-    assert {s.cap(t) for t in (0, 1, 640, 10**7)} == {4096}
-    assert (s.min_cap, s.max_cap) == (4096, 4096)
-    with pytest.raises(ValidationError):
-        Constant.Params(length=0)
-    with pytest.raises(ValueError):
-        s.cap(-1)
 
 
 @pytest.mark.parametrize("cls", [DeepScaleRStages, ThinkPrune])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from lengthwise import Schedule, StrictParams
+from ..strategy import Schedule, StrictParams
 
 __all__ = ["Constant", "ConstantParams"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .groupstats import group_mean, group_std
+from .groups import group_mean, group_std
 
 __all__ = ["sigmoid", "group_zscore", "overlong_penalty"]
 

@@ -30,8 +30,9 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from lengthwise import Difficulty, RewardShaper, RolloutBatch, ShapedRewards
-from lengthwise.correctness import CorrectnessParams, correctness_reward
+from ..batch import Difficulty, RolloutBatch, ShapedRewards
+from ..strategy import RewardShaper
+from ..terms import CorrectnessParams, correctness_reward
 
 __all__ = ["LengthCappedParams", "LengthCapped", "capped_verdict"]
 
@@ -39,8 +40,10 @@ __all__ = ["LengthCappedParams", "LengthCapped", "capped_verdict"]
 class LengthCappedParams(CorrectnessParams):
     """Reward scale ({1, 0} in DeepScaleR/SIRI) and how the cap enters the verdict."""
 
-    correct_reward: float = Field(1.0, allow_inf_nan=False)
-    wrong_reward: float = Field(0.0, allow_inf_nan=False)
+    correct_reward: float = Field(1.0, allow_inf_nan=False, description="reward of a correct answer (SIRI: 1)")
+    wrong_reward: float = Field(
+        0.0, allow_inf_nan=False, description="reward of a wrong, unparseable or cut-off answer (SIRI: 0)"
+    )
     cap_rule: Literal["verdict", "exceeds", "reaches"] = Field(
         "verdict",
         description="verdict: trust the cap-graded verdict; exceeds: also wrong if length > cap; "

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, model_validator
 
-from .strategy import StrictParams
+from ..strategy import StrictParams
 
 __all__ = ["CorrectnessParams", "correctness_reward"]
 
