@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from ..config import ConfigError, build_strategies, load_config
+from ..config import ConfigError, build_strategies, load_config, split_overrides
 
 __all__ = ["demo", "BUILTIN", "resolve_config"]
 
@@ -46,7 +46,8 @@ def _summary_line(name: str, r) -> str:
     )
 
 
-@click.command("demo")
+@click.command("demo", context_settings={"ignore_unknown_options": True})
+@click.argument("overrides", nargs=-1, type=click.UNPROCESSED)
 @click.option("--config", "config_ref", default=DEFAULT, show_default=True,
               help=f"built-in demo config ({', '.join(BUILTIN)}) or a config file")
 @click.option("--compare", default=None, help="comma-separated configs to run one after another (overrides --config)")
@@ -60,23 +61,31 @@ def _summary_line(name: str, r) -> str:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="torch CPU threads per process (default: torch's choice)")
 @click.option("--quiet", is_flag=True, help="no progress bars")
-def demo(config_ref, compare, out_dir, steps, prompts_per_step, rollout_n, eval_every, seed, threads, quiet) -> None:
-    """Train the tiny model with verl's GRPO trainer on CPU under a length strategy; write a results folder."""
+def demo(overrides, config_ref, compare, out_dir, steps, prompts_per_step, rollout_n, eval_every, seed, threads, quiet) -> None:
+    """Train the tiny model with verl's GRPO trainer on CPU under a length strategy; write a results folder.
+
+    OVERRIDES: lengthwise keys (schedule.params.period=10, reward.name=kimi, training.rollout_n=4)
+    change the config(s), validated like the file; verl keys (trainer.test_freq=5) go to verl.
+    """
     from .run import DemoRunError, DemoSettings, run_demo
 
     refs = [r.strip() for r in compare.split(",") if r.strip()] if compare else [config_ref]
+    own, verl_args = split_overrides(overrides)
     configs = []
     try:
         for ref in refs:
             path = resolve_config(ref)
-            cfg = load_config(path)
+            cfg = load_config(path, own)
             sizes = {"train_batch_size": prompts_per_step, "rollout_n": rollout_n}
             sizes = {k: v for k, v in sizes.items() if v is not None}
             if prompts_per_step is not None:
                 sizes["ppo_mini_batch_size"] = min(prompts_per_step, cfg.training.ppo_mini_batch_size)
             if sizes:
                 cfg = cfg.model_copy(update={"training": cfg.training.model_copy(update=sizes)})
-            strategies = build_strategies(cfg)  # fail on an unknown strategy before any training
+            try:
+                strategies = build_strategies(cfg)  # fail on an unknown strategy before any training
+            except ConfigError as err:
+                raise ConfigError(f"{path}: {err}") from None
             if strategies.schedule.max_cap > MAX_CAP:
                 raise ConfigError(
                     f"{path}: the schedule's largest cap ({strategies.schedule.max_cap}) does not fit the demo model "
@@ -86,7 +95,7 @@ def demo(config_ref, compare, out_dir, steps, prompts_per_step, rollout_n, eval_
     except ConfigError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
-    settings = DemoSettings(steps=steps, eval_every=eval_every, seed=seed, threads=threads)
+    settings = DemoSettings(steps=steps, eval_every=eval_every, seed=seed, threads=threads, extra_overrides=tuple(verl_args))
     results = []
     for ref, cfg in configs:
         name = Path(ref).stem
