@@ -26,7 +26,6 @@ import json
 import math
 import os
 import platform
-import signal
 import subprocess
 import sys
 import time
@@ -160,23 +159,6 @@ def _environment(settings: DemoSettings) -> dict[str, Any]:
     }
 
 
-def _kill_group(proc: subprocess.Popen, grace_s: float = 30.0) -> None:
-    """SIGINT the run's process group (verl shuts Ray down), then SIGKILL whatever is left."""
-    try:
-        os.killpg(proc.pid, signal.SIGINT)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
-
-
 def run_demo(
     config: LengthwiseConfig,
     out_dir: Path,
@@ -189,7 +171,7 @@ def run_demo(
     from tqdm.auto import tqdm
 
     from ..verl_adapter.cpu import ENV as CPU_ENV
-    from ..verl_adapter.launcher import launch_command
+    from ..verl_adapter.launcher import launch_command, stop_process_group
     from ..verl_adapter.overrides import CONFIG_ENV_VAR, build_overrides
     from .assets import DATA_SOURCE, resolve_assets
 
@@ -267,17 +249,13 @@ def run_demo(
                 time.sleep(1.0)
         except KeyboardInterrupt:
             bar.close()
-            _kill_group(proc)
+            stop_process_group(proc)
             raise
         finally:
             bar.close()
             if proc.poll() is None:
-                _kill_group(proc)
-    # Whatever verl left in its process group (Ray's workers) goes with it.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+                stop_process_group(proc)
+    stop_process_group(proc, grace_s=0)  # whatever verl left in its process group goes with it
     if code != 0:
         tail = "\n".join(verl_log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:])
         raise DemoRunError(f"verl exited with code {code}; see {verl_log}. Last lines:\n{tail}")

@@ -33,7 +33,7 @@ from ..config import (
 )
 from .overrides import CONFIG_ENV_VAR, build_overrides, parse_override
 
-__all__ = ["train", "launch_command"]
+__all__ = ["train", "launch_command", "stop_process_group"]
 
 _TRAINER_MODULE = "verl.trainer.main_ppo"
 
@@ -165,10 +165,36 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
         from .cpu import ENV as CPU_ENV
 
         env.update(CPU_ENV)
-    proc = subprocess.Popen(launch_command(argv), env=env)
+    # Its own process group: Ctrl-C reaches verl once (forwarded below), and whatever verl and
+    # Ray leave in the group goes with it.
+    proc = subprocess.Popen(launch_command(argv), env=env, start_new_session=True)
     try:
         code = proc.wait()
     except KeyboardInterrupt:
-        # The child got the same SIGINT from the terminal; let it shut Ray down cleanly.
-        code = proc.wait()
+        click.echo("interrupted: stopping verl and Ray ...", err=True)
+        stop_process_group(proc)
+        sys.exit(130)
+    stop_process_group(proc, grace_s=0)
+    if code != 0:
+        click.echo(f"error: verl exited with code {code} (its output is above)", err=True)
     sys.exit(code)
+
+
+def stop_process_group(proc: subprocess.Popen, grace_s: float = 60.0) -> None:
+    """SIGINT ``proc``'s process group (verl shuts Ray down), wait ``grace_s``, then SIGKILL what is left."""
+    import signal
+
+    if grace_s > 0:
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
