@@ -127,6 +127,34 @@ def _check_data_files(resolved: dict[str, Any]) -> None:
                 raise DryRunError(f"data.{key}: {path} {what}; {_prepare_data_hint(path)}")
 
 
+def _model_paths_from_overrides(overrides: Sequence[str]) -> dict[str, str]:
+    found = {}
+    for text in overrides:
+        for key in ("actor_rollout_ref.model.path", "actor_rollout_ref.model.tokenizer_path"):
+            if text.startswith(key + "="):
+                found[key] = text.split("=", 1)[1].strip("'\"")
+    return found
+
+
+def check_local_inputs(overrides: Sequence[str]) -> None:
+    """Data files and local model folders the run names exist (fast, before verl is imported).
+
+    A model path is local when it is absolute or starts with ``.`` or ``~`` (anything else is a
+    hub id, which verl downloads); a missing one is a :class:`DryRunError` naming it.
+    """
+    _check_data_files(_data_files_from_overrides(overrides))
+    for key, value in _model_paths_from_overrides(overrides).items():
+        if value in ("", "null") or not value.startswith(("/", ".", "~")):
+            continue
+        path = Path(value).expanduser()
+        if not (path / "config.json").is_file() and not (path / "tokenizer.json").is_file() and not (path / "tokenizer_config.json").is_file():
+            what = "does not exist" if not path.exists() else "holds no Hugging Face model or tokenizer files"
+            raise DryRunError(
+                f"{key}: {path} {what}; give a model folder or hub id in training.model_path "
+                "(the demo's tiny model: `training.assets: cpu-tiny`, as in configs/cpu-tiny.yaml)"
+            )
+
+
 def _requirements(resolved: dict[str, Any]) -> list[str]:
     """What the GPU run will import, and whether it is installed here."""
     def have(module: str) -> bool:
@@ -284,7 +312,7 @@ def dry_run(
     except ConfigError as err:
         raise DryRunError(str(err)) from None
 
-    _check_data_files(_data_files_from_overrides(overrides))  # fast: before verl is imported
+    check_local_inputs(overrides)  # fast: before verl is imported
     with _captured(sink):
         from omegaconf import OmegaConf
 

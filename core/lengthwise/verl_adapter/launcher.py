@@ -159,6 +159,12 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
     if dry_run or print_command:
         return
 
+    from .dry_run import DryRunError, check_local_inputs
+
+    try:
+        check_local_inputs(argv)
+    except DryRunError as err:
+        _fail(f"{config_file}: {err}")
     env = dict(os.environ)
     env[CONFIG_ENV_VAR] = str(run_config.resolve())
     if config.training.device == "cpu":
