@@ -128,3 +128,53 @@ def test_two_steps_checkpoint_and_exact_resume(tmp_path):
     d3 = rows[3]
     restored = (d3["lengthwise/difficulty/moving_average"] - (1 - MOMENTUM) * d3["lengthwise/difficulty/batch_pass_rate"]) / MOMENTUM
     assert restored == pytest.approx(ema2, abs=1e-9)
+
+
+def _processes_with(marker: str) -> list[int]:
+    """PIDs whose environment holds ``marker`` (verl's and Ray's processes inherit the run's env)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:  # gone, or not ours to read
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc to find leftover processes")
+def test_ctrl_c_stops_verl_and_ray_and_leaves_no_process(tmp_path):
+    import signal
+    import time
+    import uuid
+
+    cfg = tmp_path / "e2e.yaml"
+    cfg.write_text(CONFIG)
+    trace = tmp_path / "trace.jsonl"
+    marker = f"LENGTHWISE_TEST_RUN={uuid.uuid4().hex}"
+    env = dict(os.environ)
+    env[marker.split("=")[0]] = marker.split("=")[1]
+    cmd = [
+        sys.executable, "-m", "lengthwise.cli", "train", str(cfg), "trainer.total_training_steps=50",
+        f"trainer.default_local_dir={tmp_path / 'ckpt'}",
+        f"+ray_kwargs.ray_init.runtime_env.env_vars.LENGTHWISE_ROLLOUT_TRACE={trace}",
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 900
+        while not (trace.exists() and '"batch"' in trace.read_text()):  # training is under way
+            assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
+            assert time.monotonic() < deadline, "verl did not start generating"
+            time.sleep(2)
+        assert _processes_with(marker)  # verl and Ray are running
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C in a terminal sends to `lengthwise train`
+        code = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 130
+    assert "interrupted: stopping verl and Ray" in proc.stderr.read().decode()
+    time.sleep(2)
+    assert _processes_with(marker) == []

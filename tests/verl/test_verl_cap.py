@@ -43,25 +43,16 @@ def prompt_batch(global_steps, validate=False, n=3):
     return batch
 
 
-def worker_samples(batch):
-    """The per-sample keyword dicts verl's AgentLoopWorkerTQ.generate_sequences builds from a batch."""
-    import torch
-    from tensordict import NonTensorData, NonTensorStack
+def batch_caps(batch):
+    """The cap every sample of ``batch`` carries (one value for the batch, or one per sample)."""
+    from tensordict import NonTensorStack
 
-    batch = batch.clone()
-    batch.pop("validate", None)
-    out = []
-    for i in range(len(batch)):
-        prompt = {}
-        for k, v in batch.items():
-            if isinstance(v, torch.Tensor):
-                prompt[k] = v[i]
-            elif isinstance(v, NonTensorStack):
-                prompt[k] = v[i].data
-            elif isinstance(v, NonTensorData):
-                prompt[k] = v.data
-        out.append(prompt)
-    return out
+    from lengthwise.verl_adapter.agent_loop import CAP_KEY
+
+    value = batch.get(CAP_KEY)
+    if isinstance(value, NonTensorStack):
+        return [int(v) for v in value.tolist()]
+    return [int(value.data)] * len(batch)
 
 
 @pytest.fixture
@@ -98,44 +89,29 @@ def agent_loop(tokenizer):
     return _make
 
 
-def worker_sampling_params(cfg, validate):
-    """verl's AgentLoopWorkerTQ.generate_sequences sampling params (no max_tokens of its own)."""
-    r = cfg.actor_rollout_ref.rollout
-    params = dict(temperature=r.temperature, top_p=r.top_p, top_k=r.top_k, repetition_penalty=1.0, logprobs=r.calculate_log_probs)
-    if validate:
-        params.update(top_p=r.val_kwargs.top_p, top_k=r.val_kwargs.top_k, temperature=r.val_kwargs.temperature)
-    return params
-
-
-def test_max_tokens_follow_the_siri_cycle(siri_run, agent_loop):
-    from lengthwise.verl_adapter.agent_loop import LengthwiseSingleTurnAgentLoop, assign_rollout_cap
+def test_caps_follow_the_siri_cycle(siri_run, agent_loop):
+    # The whole path through verl's real workers and rollout server is the CPU e2e test
+    # (tests/verl/test_cpu_train_e2e.py); here: every step of a cycle, and validation.
+    from lengthwise.verl_adapter.agent_loop import CAP_KEY, assign_rollout_cap
 
     cfg, manager = siri_run()
     loop = agent_loop(cfg)
-    assert isinstance(loop, LengthwiseSingleTurnAgentLoop)
-    seen = {}
-    for g in EXPECTED:
-        batch = assign_rollout_cap(prompt_batch(g), manager.lengthwise)
-        caps = {loop.sampling_params_for(worker_sampling_params(cfg, False), s)["max_tokens"] for s in worker_samples(batch)}
-        assert len(caps) == 1
-        seen[g] = caps.pop()
-    assert seen == EXPECTED
-    # validation uses training.val_response_length whatever the step, with verl's val sampling params
+    seen = {g: set(batch_caps(assign_rollout_cap(prompt_batch(g), manager.lengthwise))) for g in EXPECTED}
+    assert seen == {g: {c} for g, c in EXPECTED.items()}
+    assert loop.sampling_params_for({"temperature": 1.0}, {CAP_KEY: 15}) == {"temperature": 1.0, "max_tokens": 15}
+    # validation uses training.val_response_length whatever the step
     for g in (0, 4, 9):
-        batch = assign_rollout_cap(prompt_batch(g, validate=True), manager.lengthwise)
-        (sample, *_) = worker_samples(batch)
-        params = loop.sampling_params_for(worker_sampling_params(cfg, True), sample)
-        assert params["max_tokens"] == 12 and params["temperature"] == cfg.actor_rollout_ref.rollout.val_kwargs.temperature
+        assert batch_caps(assign_rollout_cap(prompt_batch(g, validate=True), manager.lengthwise)) == [12, 12, 12]
 
 
 def test_cap_is_bounded_by_response_length(siri_run, agent_loop):
     # rollout.response_length 10: caps above it become 10 (verl cuts responses there anyway);
     # val_response_length 12 also becomes 10.
-    from lengthwise.verl_adapter.agent_loop import assign_rollout_cap
+    from lengthwise.verl_adapter.agent_loop import CAP_KEY, assign_rollout_cap
 
     cfg, manager = siri_run("data.max_response_length=10")
     loop = agent_loop(cfg)
-    got = [loop.sampling_params_for({}, worker_samples(assign_rollout_cap(prompt_batch(g), manager.lengthwise))[0])["max_tokens"]
+    got = [loop.sampling_params_for({}, {CAP_KEY: batch_caps(assign_rollout_cap(prompt_batch(g), manager.lengthwise))[0]})["max_tokens"]
            for g in EXPECTED]
     assert got == [min(c, 10) for c in EXPECTED.values()]
     assert manager.lengthwise.rollout_cap(3, validate=True) == 10
@@ -145,13 +121,13 @@ def test_per_sample_steps_get_per_sample_caps(siri_run):
     # A batch re-issued from TransferQueue may carry one global_steps value per sample.
     from verl.utils import tensordict_utils as tu
 
-    from lengthwise.verl_adapter.agent_loop import CAP_KEY, assign_rollout_cap
+    from lengthwise.verl_adapter.agent_loop import assign_rollout_cap
 
     _, manager = siri_run()
     batch = prompt_batch(1)
     tu.assign_non_tensor_stack(batch, "global_steps", [2, 5, 3])
     assign_rollout_cap(batch, manager.lengthwise)
-    assert [s[CAP_KEY] for s in worker_samples(batch)] == [EXPECTED[2], EXPECTED[5], EXPECTED[3]]
+    assert batch_caps(batch) == [EXPECTED[2], EXPECTED[5], EXPECTED[3]]
 
 
 def test_missing_cap_and_miswired_config_are_errors(siri_run, agent_loop, compose, write_config):
