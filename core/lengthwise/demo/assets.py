@@ -186,20 +186,21 @@ def resolve_assets(config, *, log: Callable[[str], None] = lambda _m: None, prog
         return config
     if t.assets != "cpu-tiny":  # the pydantic model admits only known names
         raise ValueError(f"unknown assets {t.assets!r}")
-    bar = None
-    on_step = None
-    if progress:
-        from tqdm.auto import tqdm
+    bars: list[Any] = []
 
-        bar = tqdm(total=AssetSettings().warmup_steps, desc="warm-up (first use)", unit="step", dynamic_ncols=True, leave=False)
+    def on_step(step: int, loss: float) -> None:
+        # the bar appears only when the warm-up actually runs (not when the files are cached)
+        if not bars:
+            from tqdm.auto import tqdm
 
-        def on_step(step: int, loss: float) -> None:
-            bar.update(1)
+            bars.append(tqdm(total=AssetSettings().warmup_steps, desc="warm-up (first use)", unit="step",
+                             dynamic_ncols=True, leave=False, disable=not progress))
+        bars[0].update(1)
 
     try:
         a = prepare_tiny_assets(on_step=on_step, log=log)
     finally:
-        if bar is not None:
+        for bar in bars:
             bar.close()
     update: dict[str, Any] = {}
     if "model_path" not in t.model_fields_set:
