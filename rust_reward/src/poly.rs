@@ -18,12 +18,13 @@
 //!   as a comma, so answers that could end in a unit or hold `or` are left to it;
 //! * a side that is a lone variable (`x`) is compared by math-verify as a string, so `x` against
 //!   an equal but differently written polynomial (`2x - x`) is left to it;
-//! * two constants are the scalar parser's business ([`crate::equiv`]), so they are `Undecided`.
+//! * two constants are the scalar parser's business ([`crate::scalar`]), so they are `Undecided`.
 //!
 //! Expansion is bounded (exponents, degree, number of monomials, coefficient size); going over a
 //! bound is `Undecided`.
 
-use crate::equiv::Verdict;
+use crate::cursor::Cursor;
+use crate::verdict::Verdict;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Zero};
@@ -227,44 +228,28 @@ fn prepare(s: &str) -> Option<String> {
 }
 
 struct Parser<'a> {
-    b: &'a [u8],
-    i: usize,
-    depth: u32,
+    c: Cursor<'a>,
 }
 
 impl<'a> Parser<'a> {
     fn ws(&mut self) {
-        while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
-            self.i += 1;
-        }
+        self.c.ws()
     }
 
     fn peek(&mut self) -> Option<u8> {
-        self.ws();
-        self.b.get(self.i).copied()
+        self.c.peek()
     }
 
     fn eat(&mut self, c: u8) -> bool {
-        if self.peek() == Some(c) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
+        self.c.eat_byte(c)
     }
 
     fn at_frac(&mut self) -> bool {
-        self.ws();
-        self.b[self.i..].starts_with(b"\\frac")
+        self.c.at("\\frac")
     }
 
     fn enter(&mut self) -> R<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            Err(Bail)
-        } else {
-            Ok(())
-        }
+        self.c.enter().map_err(|_| Bail)
     }
 
     /// expr := ['-'] term (('+'|'-') term)*
@@ -282,7 +267,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        self.depth -= 1;
+        self.c.leave();
         Ok(v)
     }
 
@@ -332,14 +317,14 @@ impl<'a> Parser<'a> {
     fn exponent(&mut self) -> R<u32> {
         let braced = self.eat(b'{');
         self.ws();
-        let s = self.i;
-        while self.i < self.b.len() && self.b[self.i].is_ascii_digit() && (braced || self.i == s) {
-            self.i += 1;
+        let s = self.c.i;
+        while self.c.i < self.c.b.len() && self.c.b[self.c.i].is_ascii_digit() && (braced || self.c.i == s) {
+            self.c.i += 1;
         }
-        if self.i == s || self.i - s > 3 {
+        if self.c.i == s || self.c.i - s > 3 {
             return Err(Bail);
         }
-        let n: u32 = std::str::from_utf8(&self.b[s..self.i]).map_err(|_| Bail)?.parse().map_err(|_| Bail)?;
+        let n: u32 = std::str::from_utf8(&self.c.b[s..self.c.i]).map_err(|_| Bail)?.parse().map_err(|_| Bail)?;
         if braced && !self.eat(b'}') {
             return Err(Bail);
         }
@@ -356,11 +341,11 @@ impl<'a> Parser<'a> {
         let out = match self.peek() {
             Some(c) if c.is_ascii_digit() => (self.integer()?, false),
             Some(c) if is_variable(c) => {
-                self.i += 1;
+                self.c.i += 1;
                 (Poly::var(c), true)
             }
             Some(b'(') => {
-                self.i += 1;
+                self.c.i += 1;
                 let v = self.expr()?;
                 if !self.eat(b')') {
                     return Err(Bail);
@@ -369,7 +354,7 @@ impl<'a> Parser<'a> {
             }
             Some(b'{') => (self.group()?, false),
             Some(b'\\') if self.at_frac() => {
-                self.i += 5;
+                self.c.i += 5;
                 let n = self.group()?;
                 let d = self.group()?;
                 // Only division by a non-zero constant keeps a polynomial.
@@ -382,7 +367,7 @@ impl<'a> Parser<'a> {
             }
             _ => return Err(Bail),
         };
-        self.depth -= 1;
+        self.c.leave();
         Ok(out)
     }
 
@@ -397,7 +382,7 @@ impl<'a> Parser<'a> {
         }
         match self.peek() {
             Some(c) if c.is_ascii_digit() => {
-                self.i += 1;
+                self.c.i += 1;
                 Ok(Poly::constant(BigRational::from_integer(BigInt::from(c - b'0'))))
             }
             _ => Err(Bail),
@@ -405,14 +390,14 @@ impl<'a> Parser<'a> {
     }
 
     fn integer(&mut self) -> R<Poly> {
-        let s = self.i;
-        while self.i < self.b.len() && self.b[self.i].is_ascii_digit() {
-            self.i += 1;
+        let s = self.c.i;
+        while self.c.i < self.c.b.len() && self.c.b[self.c.i].is_ascii_digit() {
+            self.c.i += 1;
         }
-        if self.i - s > MAX_LITERAL_DIGITS {
+        if self.c.i - s > MAX_LITERAL_DIGITS {
             return Err(Bail);
         }
-        let n: BigInt = std::str::from_utf8(&self.b[s..self.i]).map_err(|_| Bail)?.parse().map_err(|_| Bail)?;
+        let n: BigInt = std::str::from_utf8(&self.c.b[s..self.c.i]).map_err(|_| Bail)?.parse().map_err(|_| Bail)?;
         // A digit right after the literal across a space (`2 3`) is not ours.
         if self.peek().is_some_and(|c| c.is_ascii_digit()) {
             return Err(Bail);
@@ -464,16 +449,15 @@ pub fn parse(s: &str) -> Option<Poly> {
     if may_end_in_unit(&t) {
         return None;
     }
-    let mut p = Parser { b: t.as_bytes(), i: 0, depth: 0 };
+    let mut p = Parser { c: Cursor::new(&t, MAX_DEPTH) };
     let v = p.expr().ok()?;
-    p.ws();
-    if p.i != p.b.len() {
+    if !p.c.at_end() {
         return None;
     }
     Some(v)
 }
 
-/// Compare `pred` and `gold` as polynomials (both canonicalised by [`crate::equiv::canonicalize`]).
+/// Compare `pred` and `gold` as polynomials (both canonicalised by [`crate::canon::canonicalize`]).
 pub fn decide(pred: &str, gold: &str) -> Verdict {
     let (Some(a), Some(b)) = (parse(pred), parse(gold)) else {
         return Verdict::Undecided;

@@ -1,0 +1,577 @@
+//! Scalar parsing: the small exact language of the fast path. `parse_answer` cleans a
+//! canonicalised answer (`\left`/`\right`, spacing commands, `\dfrac`, degrees, a trailing
+//! unit in `\text{…}`, a percent sign, a leading `\$`) and reads it as one of the [`Answer`]
+//! shapes: a scalar, `x = scalar`, a bracketed tuple or interval, a set. Scalars are exact
+//! [`Value`]s (integers, decimals, fractions, mixed numbers, `\sqrt`, `\pi`, powers).
+//! Anything else is `None` (the caller then tries [`crate::poly`] or leaves it to math-verify).
+
+use crate::canon::strip_wrapper;
+use crate::cursor::Cursor;
+use crate::value::{Value, MAX_DIGITS};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::Zero;
+
+/// Longest answer the fast path parses (characters); longer ones go to math-verify.
+pub const MAX_ANSWER_LEN: usize = 2000;
+/// Deepest nesting the recursive-descent parser follows.
+const MAX_DEPTH: u32 = 64;
+
+#[derive(Debug, Clone)]
+struct Cleaned {
+    text: String,
+    percent: bool,
+}
+
+/// Units the fast path drops after a number when written as `\text{…}` / `\mathrm{…}`.
+/// (All are removed by math-verify's own unit normalisation too.)
+const UNITS: [&str; 32] = [
+    "cm", "m", "km", "mm", "kg", "g", "inch", "inches", "feet", "ft", "meter", "meters", "metre",
+    "metres", "degree", "degrees", "unit", "units", "hour", "hours", "minute", "minutes",
+    "second", "seconds", "day", "days", "year", "years", "mph", "cents", "cent", "sq units",
+];
+
+const TEXT_CMDS: [&str; 6] = ["\\text", "\\mathrm", "\\textbf", "\\textrm", "\\mbox", "\\mathbf"];
+
+fn clean_for_parse(s: &str) -> Option<Cleaned> {
+    if s.is_empty() || s.len() > MAX_ANSWER_LEN || !s.is_ascii() || s.contains('\0') {
+        return None;
+    }
+    let mut t = s.to_string();
+    // \left( → (, \right] → ], \left. → nothing
+    for (cmd, _) in [("\\left", 0), ("\\right", 1)] {
+        let mut out = String::with_capacity(t.len());
+        let mut rest = t.as_str();
+        while let Some(p) = rest.find(cmd) {
+            out.push_str(&rest[..p]);
+            let after = &rest[p + cmd.len()..];
+            let next = after.as_bytes().first().copied();
+            match next {
+                Some(b'(') | Some(b')') | Some(b'[') | Some(b']') | Some(b'|') => {}
+                Some(b'.') => {
+                    rest = &after[1..];
+                    continue;
+                }
+                Some(b'\\') if after.starts_with("\\{") || after.starts_with("\\}") => {}
+                _ => return None,
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        t = out;
+    }
+    for (from, to) in [
+        ("\\dfrac", "\\frac"),
+        ("\\tfrac", "\\frac"),
+        ("\\displaystyle", ""),
+        ("^{\\circ}", ""),
+        ("^\\circ", ""),
+        ("\\qquad", " "),
+        ("\\quad", " "),
+        ("\\!", ""),
+        ("\\,", " "),
+        ("\\;", " "),
+        ("\\:", " "),
+        ("\\ ", " "),
+    ] {
+        if t.contains(from) {
+            t = t.replace(from, to);
+        }
+    }
+    let mut trimmed = t.trim().to_string();
+    // Trailing unit in \text{…} and friends; empty \text{} anywhere.
+    for cmd in TEXT_CMDS {
+        while let Some(p) = trimmed.find(cmd) {
+            let after = &trimmed[p + cmd.len()..];
+            let ab = after.as_bytes();
+            if ab.first() != Some(&b'{') {
+                return None;
+            }
+            let close = after.find('}')?;
+            let inner = after[1..close].trim();
+            let tail = after[close + 1..].trim();
+            let lower = inner.to_ascii_lowercase();
+            let is_unit = UNITS.contains(&lower.as_str());
+            if inner.is_empty() || (is_unit && tail.is_empty() && p > 0) {
+                trimmed = format!("{}{}", &trimmed[..p], &after[close + 1..]).trim().to_string();
+            } else {
+                return None;
+            }
+        }
+    }
+    let mut percent = false;
+    for suf in ["\\%", "%"] {
+        if let Some(rest) = trimmed.strip_suffix(suf) {
+            trimmed = rest.trim_end().to_string();
+            percent = true;
+            break;
+        }
+    }
+    if trimmed.contains('%') {
+        return None;
+    }
+    if let Some(rest) = trimmed.strip_prefix("\\$") {
+        trimmed = rest.trim_start().to_string();
+    }
+    if trimmed.contains('$') || trimmed.is_empty() {
+        return None;
+    }
+    Some(Cleaned { text: trimmed, percent })
+}
+
+// ---------------------------------------------------------------- parsing
+
+/// A parsed scalar: its exact value and whether a decimal literal took part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Num {
+    pub value: Value,
+    pub float: bool,
+    /// The whole scalar is one numeric literal (math-verify's "atomic Number").
+    pub atomic: bool,
+    /// The literal is an integer (for math-verify's `50\% = 50` rule).
+    pub atomic_int: bool,
+    pub percent: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delim {
+    Paren,   // ( )
+    Bracket, // [ ]
+    LParenRBracket,
+    LBracketRParen,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Scalar(Num),
+    /// `x = 5` with a one-letter variable.
+    Assign(u8, Num),
+    /// `(a, b, …)` / `[a, b]` / `(a, b]` / `[a, b)`.
+    Seq(Delim, Vec<Num>),
+    /// `\{a, b\}` or a bare `a, b`.
+    Set(Vec<Num>),
+}
+
+struct Parser<'a> {
+    c: Cursor<'a>,
+    /// A decimal literal took part.
+    float: bool,
+}
+
+type PResult<T> = Result<T, ()>;
+
+fn err<T>() -> PResult<T> {
+    Err(())
+}
+
+impl<'a> Parser<'a> {
+    fn new(s: &'a str) -> Self {
+        Parser { c: Cursor::new(s, MAX_DEPTH), float: false }
+    }
+
+    fn ws(&mut self) {
+        self.c.ws()
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.c.peek()
+    }
+
+    fn eat(&mut self, s: &str) -> bool {
+        self.c.eat(s)
+    }
+
+    fn at_end(&mut self) -> bool {
+        self.c.at_end()
+    }
+
+    fn enter(&mut self) -> PResult<()> {
+        self.c.enter().map_err(|_| ())
+    }
+
+    /// expr := ['-'] term (('+'|'-') term)*
+    fn expr(&mut self) -> PResult<Value> {
+        self.enter()?;
+        let neg = self.eat("-");
+        let mut v = self.term()?;
+        if neg {
+            v = v.neg();
+        }
+        loop {
+            if self.eat("+") {
+                let t = self.term()?;
+                v = v.add(&t).map_err(|_| ())?;
+            } else if self.peek() == Some(b'-') {
+                self.c.i += 1;
+                let t = self.term()?;
+                v = v.sub(&t).map_err(|_| ())?;
+            } else {
+                break;
+            }
+        }
+        self.c.leave();
+        Ok(v)
+    }
+
+    /// term := power ((op | implicit) power)*; also the mixed number `3\frac{1}{2}`.
+    fn term(&mut self) -> PResult<Value> {
+        self.ws();
+        let start = self.c.i;
+        let mut v = self.power()?;
+        let first_is_int_literal = self.c.b[start..self.c.i].iter().all(|c| c.is_ascii_digit() || c.is_ascii_whitespace());
+        if first_is_int_literal && self.peek_cmd("\\frac") {
+            // Mixed number: an integer literal directly followed by \frac{int}{int}.
+            let save = self.c.i;
+            self.eat("\\frac");
+            let n = self.int_group();
+            let d = self.int_group();
+            match (n, d) {
+                (Some(n), Some(d)) if !d.is_zero() => {
+                    let frac = Value::rational(BigRational::new(n, d));
+                    v = v.add(&frac).map_err(|_| ())?;
+                    if !self.term_ends() {
+                        return err();
+                    }
+                    return Ok(v);
+                }
+                _ => {
+                    self.c.i = save;
+                    return err();
+                }
+            }
+        }
+        loop {
+            if self.eat("*") || self.eat("\\cdot") || self.eat("\\times") {
+                let r = self.power()?;
+                v = v.mul(&r).map_err(|_| ())?;
+            } else if self.eat("/") || self.eat("\\div") {
+                let r = self.power()?;
+                v = v.div(&r).map_err(|_| ())?.ok_or(())?;
+            } else if self.peek_cmd("\\pi") || self.peek_cmd("\\sqrt") || self.peek_cmd("\\frac") {
+                let r = self.power()?;
+                v = v.mul(&r).map_err(|_| ())?;
+            } else {
+                break;
+            }
+        }
+        Ok(v)
+    }
+
+    fn term_ends(&mut self) -> bool {
+        matches!(self.peek(), None | Some(b'+') | Some(b'-') | Some(b',') | Some(b')') | Some(b']') | Some(b'}') | Some(b'\\'))
+            && !self.peek_cmd("\\pi")
+            && !self.peek_cmd("\\sqrt")
+            && !self.peek_cmd("\\frac")
+            && !self.peek_cmd("\\cdot")
+            && !self.peek_cmd("\\times")
+    }
+
+    fn peek_cmd(&mut self, cmd: &str) -> bool {
+        self.c.at(cmd)
+    }
+
+    /// `{digits}` or one digit → the integer.
+    fn int_group(&mut self) -> Option<BigInt> {
+        self.ws();
+        if self.eat("{") {
+            self.ws();
+            let s = self.c.i;
+            while self.c.i < self.c.b.len() && self.c.b[self.c.i].is_ascii_digit() {
+                self.c.i += 1;
+            }
+            if self.c.i == s || self.c.i - s > 18 {
+                return None;
+            }
+            let n: BigInt = std::str::from_utf8(&self.c.b[s..self.c.i]).ok()?.parse().ok()?;
+            if !self.eat("}") {
+                return None;
+            }
+            Some(n)
+        } else if self.c.i < self.c.b.len() && self.c.b[self.c.i].is_ascii_digit() {
+            self.c.i += 1;
+            Some(BigInt::from(self.c.b[self.c.i - 1] - b'0'))
+        } else {
+            None
+        }
+    }
+
+    /// power := atom ['^' exponent]
+    fn power(&mut self) -> PResult<Value> {
+        let base = self.atom()?;
+        if self.eat("^") {
+            let e = if self.eat("{") {
+                let e = self.expr()?;
+                if !self.eat("}") {
+                    return err();
+                }
+                e
+            } else {
+                self.ws();
+                match self.c.b.get(self.c.i) {
+                    Some(c) if c.is_ascii_digit() => {
+                        self.c.i += 1;
+                        Value::int((c - b'0') as i64)
+                    }
+                    _ => return err(),
+                }
+            };
+            let n = e.as_small_int().ok_or(())?;
+            return base.pow(n).map_err(|_| ())?.ok_or(());
+        }
+        Ok(base)
+    }
+
+    fn group(&mut self) -> PResult<Value> {
+        if self.eat("{") {
+            let v = self.expr()?;
+            if !self.eat("}") {
+                return err();
+            }
+            Ok(v)
+        } else {
+            // \frac12, \sqrt2: a single digit
+            self.ws();
+            match self.c.b.get(self.c.i) {
+                Some(c) if c.is_ascii_digit() => {
+                    self.c.i += 1;
+                    Ok(Value::int((c - b'0') as i64))
+                }
+                _ => err(),
+            }
+        }
+    }
+
+    fn atom(&mut self) -> PResult<Value> {
+        self.enter()?;
+        let v = match self.peek() {
+            Some(c) if c.is_ascii_digit() => self.number()?,
+            Some(b'(') => {
+                self.c.i += 1;
+                let v = self.expr()?;
+                if !self.eat(")") {
+                    return err();
+                }
+                v
+            }
+            Some(b'{') => self.group()?,
+            Some(b'\\') => {
+                if self.eat("\\frac") {
+                    let n = self.group()?;
+                    let d = self.group()?;
+                    n.div(&d).map_err(|_| ())?.ok_or(())?
+                } else if self.eat("\\sqrt") {
+                    if self.peek() == Some(b'[') {
+                        return err();
+                    }
+                    let r = self.group()?;
+                    r.sqrt().map_err(|_| ())?.ok_or(())?
+                } else if self.eat("\\pi") {
+                    Value::pi()
+                } else {
+                    return err();
+                }
+            }
+            _ => return err(),
+        };
+        self.c.leave();
+        Ok(v)
+    }
+
+    /// digits [ '.' digits ]
+    fn number(&mut self) -> PResult<Value> {
+        self.ws();
+        let s = self.c.i;
+        while self.c.i < self.c.b.len() && self.c.b[self.c.i].is_ascii_digit() {
+            self.c.i += 1;
+        }
+        let int_end = self.c.i;
+        let mut frac = "";
+        if self.c.i + 1 < self.c.b.len() && self.c.b[self.c.i] == b'.' && self.c.b[self.c.i + 1].is_ascii_digit() {
+            self.c.i += 1;
+            let fs = self.c.i;
+            while self.c.i < self.c.b.len() && self.c.b[self.c.i].is_ascii_digit() {
+                self.c.i += 1;
+            }
+            frac = std::str::from_utf8(&self.c.b[fs..self.c.i]).unwrap();
+            self.float = true;
+        }
+        if self.c.i - s > MAX_DIGITS as usize {
+            return err();
+        }
+        // A letter glued to a number (`1e3`, `5x`) is not ours.
+        if let Some(c) = self.c.b.get(self.c.i) {
+            if c.is_ascii_alphabetic() {
+                return err();
+            }
+        }
+        let int_s = std::str::from_utf8(&self.c.b[s..int_end]).unwrap();
+        let digits = format!("{int_s}{frac}");
+        let n: BigInt = digits.parse().map_err(|_| ())?;
+        let d = num_traits::pow(BigInt::from(10), frac.len());
+        Ok(Value::rational(BigRational::new(n, d)))
+    }
+}
+
+/// One scalar expression filling `s` entirely.
+fn parse_scalar(s: &str, percent: bool) -> Option<Num> {
+    let mut p = Parser::new(s);
+    let v = p.expr().ok()?;
+    if !p.at_end() {
+        return None;
+    }
+    let t = s.trim();
+    let body = t.strip_prefix('-').unwrap_or(t).trim_start();
+    let atomic = !body.is_empty() && body.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+    let atomic_int = atomic && !p.float;
+    Some(Num { value: v, float: p.float, atomic, atomic_int, percent })
+}
+
+/// Split at top-level commas (outside (), [], {}).
+fn split_top(s: &str) -> Option<Vec<&str>> {
+    let b = s.as_bytes();
+    let mut depth: i32 = 0;
+    let mut parts = Vec::new();
+    let mut last = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                // \{ \} count as brackets for nesting purposes
+                if i + 1 < b.len() && (b[i + 1] == b'{') {
+                    depth += 1;
+                } else if i + 1 < b.len() && (b[i + 1] == b'}') {
+                    depth -= 1;
+                }
+                i += 2;
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            b',' if depth == 0 => {
+                parts.push(&s[last..i]);
+                last = i + 1;
+            }
+            _ => {}
+        }
+        if depth < 0 {
+            return None;
+        }
+        i += 1;
+    }
+    if depth != 0 {
+        return None;
+    }
+    parts.push(&s[last..]);
+    Some(parts)
+}
+
+/// The bracket opening `t` closes at its last character.
+fn wraps_whole(t: &str) -> bool {
+    let b = t.as_bytes();
+    let mut depth = 0i32;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 {
+            return i == b.len() - 1;
+        }
+    }
+    false
+}
+
+/// `\{ … \}` where the opening `\{` closes at the end.
+fn wraps_whole_set(t: &str) -> bool {
+    let b = t.as_bytes();
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            if b[i + 1] == b'{' {
+                depth += 1;
+            } else if b[i + 1] == b'}' {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 2 == b.len();
+                }
+            }
+            i += 2;
+            continue;
+        }
+        i += 1;
+    }
+    false
+}
+
+fn parse_elems(parts: &[&str]) -> Option<Vec<Num>> {
+    if parts.len() > 64 {
+        return None;
+    }
+    parts.iter().map(|p| parse_scalar(p.trim(), false)).collect()
+}
+
+/// Parse a canonicalised answer; `None` when it is outside the fast path's language.
+pub fn parse_answer(s: &str) -> Option<Answer> {
+    let c = clean_for_parse(s)?;
+    let t = c.text.as_str();
+    // x = value
+    if let Some(eq) = t.find('=') {
+        if c.percent {
+            return None;
+        }
+        let lhs = t[..eq].trim();
+        let rhs = t[eq + 1..].trim();
+        let lb = lhs.as_bytes();
+        if lb.len() == 1 && lb[0].is_ascii_alphabetic() && !rhs.contains('=') {
+            // `e` and `i` are constants to math-verify, not variables.
+            if matches!(lb[0], b'e' | b'i' | b'E' | b'I') {
+                return None;
+            }
+            return Some(Answer::Assign(lb[0], parse_scalar(rhs, false)?));
+        }
+        return None;
+    }
+    let b = t.as_bytes();
+    let (first, last) = (b[0], b[b.len() - 1]);
+    // A sequence fully wrapped in one pair of brackets: the opening bracket's partner is the
+    // last character.
+    if (first == b'(' || first == b'[') && (last == b')' || last == b']') && wraps_whole(t) {
+        let inner = &t[1..t.len() - 1];
+        let ps = split_top(inner)?;
+        if ps.len() >= 2 {
+            if c.percent {
+                return None;
+            }
+            let delim = match (first, last) {
+                (b'(', b')') => Delim::Paren,
+                (b'[', b']') => Delim::Bracket,
+                (b'(', b']') => Delim::LParenRBracket,
+                _ => Delim::LBracketRParen,
+            };
+            return Some(Answer::Seq(delim, parse_elems(&ps)?));
+        }
+        if first != b'(' || last != b')' {
+            return None; // [a], (a] …
+        }
+    }
+    if let Some(inner) = strip_wrapper(t, "\\{", "\\}") {
+        if wraps_whole_set(t) {
+            if c.percent {
+                return None;
+            }
+            let ps = split_top(inner)?;
+            return Some(Answer::Set(parse_elems(&ps)?));
+        }
+    }
+    let parts = split_top(t)?;
+    if parts.len() == 1 {
+        return Some(Answer::Scalar(parse_scalar(t, c.percent)?));
+    }
+    if c.percent {
+        return None;
+    }
+    // A bare list `a, b`: math-verify reads it as a set.
+    Some(Answer::Set(parse_elems(&parts)?))
+}
