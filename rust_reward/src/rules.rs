@@ -265,6 +265,23 @@ mod tests {
             ("1e3", "1000", Undecided),
             ("-\\frac{1}{2}", "-0.5", True),
             ("\\left(1,2\\right]", "(1, 2]", True),
+            // Mixed numbers, read as latex2sympy reads them (issue 10): an integer literal then
+            // one \frac{int}{int} is their sum; an explicit operator takes the whole mixed
+            // number as its operand; anything else before a positive fraction is left alone.
+            ("10 \\times 1\\frac{1}{2}", "15", True), // 10 · (3/2)
+            ("10 \\times 1\\frac{1}{2}", "5", False),
+            ("2\\cdot 3\\frac{1}{2}", "7", True), // 2 · (7/2)
+            ("7/3\\frac{1}{2}", "2", True), // 7 / (7/2)
+            ("7/3\\frac{1}{2}", "\\frac{7}{6}", False),
+            ("3\\frac{4}{2}", "5", True), // 3 + 2
+            ("3\\frac{0}{2}", "0", True), // 0 is not positive: 3 · 0
+            ("3\\frac{0}{2}", "3", False),
+            ("3\\frac{1}{2}\\pi", "\\frac{3\\pi}{2}", True), // (1/2)π is not rational: 3 · π/2
+            ("(3)\\frac{1}{2}", "1.5", Undecided), // 7/2 to latex2sympy
+            ("2^3\\frac{1}{2}", "4", Undecided),
+            ("3\\frac{1}{2}^2", "1", Undecided),
+            ("5\\mathrm{}0", "50", Undecided),
+            ("3\\sqrt{4}", "6", True), // √4 stays unevaluated there: 3 · √4
         ];
         for (a, g, want) in cases {
             assert_eq!(d(a, g), want, "{a} vs {g}");

@@ -10,7 +10,7 @@ use crate::cursor::Cursor;
 use crate::value::{Value, MAX_DIGITS};
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::Zero;
+use num_traits::Signed;
 
 /// Longest answer the fast path parses (characters); longer ones go to math-verify.
 pub const MAX_ANSWER_LEN: usize = 2000;
@@ -92,7 +92,10 @@ fn clean_for_parse(s: &str) -> Option<Cleaned> {
             let tail = after[close + 1..].trim();
             let lower = inner.to_ascii_lowercase();
             let is_unit = UNITS.contains(&lower.as_str());
-            if inner.is_empty() || (is_unit && tail.is_empty() && p > 0) {
+            // An empty `\text{}` is dropped only at either end: between two tokens it is a
+            // separator to latex2sympy (`5\mathrm{}0` is 5^0 = 1 to it, not 50).
+            let at_an_end = p == 0 || tail.is_empty();
+            if (inner.is_empty() && at_an_end) || (is_unit && tail.is_empty() && p > 0) {
                 trimmed = format!("{}{}", &trimmed[..p], &after[close + 1..]).trim().to_string();
             } else {
                 return None;
@@ -150,6 +153,50 @@ pub enum Answer {
     Seq(Delim, Vec<Num>),
     /// `\{a, b\}` or a bare `a, b`.
     Set(Vec<Num>),
+}
+
+/// Most factors in one implicit-multiplication chain.
+const MAX_CHAIN: usize = 16;
+
+/// The written shape of a chain factor (see `Parser::chain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Factor {
+    /// Digits only (`3`).
+    Int,
+    /// `\frac{digits}{digits}`, braces optional around one digit (`\frac12`).
+    Frac,
+    /// `\sqrt{…}` alone: latex2sympy keeps it unevaluated (`3\sqrt{4}` is 3·√4 = 6 to it).
+    Sqrt,
+    Other,
+}
+
+impl Factor {
+    fn of(text: &[u8]) -> Factor {
+        let t = std::str::from_utf8(text).unwrap_or("").trim();
+        if !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) {
+            return Factor::Int;
+        }
+        if t.starts_with("\\sqrt") && !t.contains('^') {
+            return Factor::Sqrt;
+        }
+        let Some(rest) = t.strip_prefix("\\frac") else { return Factor::Other };
+        let mut c = Cursor::new(rest, 1);
+        let group = |c: &mut Cursor| {
+            if c.eat_byte(b'{') {
+                c.ws();
+                let ok = !c.digits(None).is_empty();
+                ok && c.eat_byte(b'}')
+            } else {
+                c.ws();
+                c.here().is_some_and(|d| d.is_ascii_digit()) && !c.digits(Some(1)).is_empty()
+            }
+        };
+        if group(&mut c) && group(&mut c) && c.at_end() {
+            Factor::Frac
+        } else {
+            Factor::Other
+        }
+    }
 }
 
 struct Parser<'a> {
@@ -213,43 +260,18 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    /// term := power ((op | implicit) power)*; also the mixed number `3\frac{1}{2}`.
+    /// term := chain (('*' | '\cdot' | '\times' | '/' | '\div') chain)*, left to right.
+    /// The operands of the explicit operators are whole chains, as in latex2sympy
+    /// (`7/3\frac{1}{2}` is 7 / (7/2)).
     fn term(&mut self) -> PResult<Value> {
-        self.ws();
-        let start = self.c.i;
-        let mut v = self.power()?;
-        let first_is_int_literal = self.c.b[start..self.c.i].iter().all(|c| c.is_ascii_digit() || c.is_ascii_whitespace());
-        if first_is_int_literal && self.peek_cmd("\\frac") {
-            // Mixed number: an integer literal directly followed by \frac{int}{int}.
-            let save = self.c.i;
-            self.eat("\\frac");
-            let n = self.int_group();
-            let d = self.int_group();
-            match (n, d) {
-                (Some(n), Some(d)) if !d.is_zero() => {
-                    let frac = Value::rational(BigRational::new(n, d));
-                    v = v.add(&frac).map_err(|_| ())?;
-                    if !self.term_ends() {
-                        return err();
-                    }
-                    return Ok(v);
-                }
-                _ => {
-                    self.c.i = save;
-                    return err();
-                }
-            }
-        }
+        let mut v = self.chain()?;
         loop {
             if self.eat("*") || self.eat("\\cdot") || self.eat("\\times") {
-                let r = self.power()?;
+                let r = self.chain()?;
                 v = v.mul(&r).map_err(|_| ())?;
             } else if self.eat("/") || self.eat("\\div") {
-                let r = self.power()?;
+                let r = self.chain()?;
                 v = v.div(&r).map_err(|_| ())?.ok_or(())?;
-            } else if self.peek_cmd("\\pi") || self.peek_cmd("\\sqrt") || self.peek_cmd("\\frac") {
-                let r = self.power()?;
-                v = v.mul(&r).map_err(|_| ())?;
             } else {
                 break;
             }
@@ -257,42 +279,54 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    fn term_ends(&mut self) -> bool {
-        matches!(self.peek(), None | Some(b'+') | Some(b'-') | Some(b',') | Some(b')') | Some(b']') | Some(b'}') | Some(b'\\'))
-            && !self.peek_cmd("\\pi")
-            && !self.peek_cmd("\\sqrt")
-            && !self.peek_cmd("\\frac")
-            && !self.peek_cmd("\\cdot")
-            && !self.peek_cmd("\\times")
+    /// chain := power (power)* — implicit multiplication, each further factor starting with
+    /// `\pi`, `\sqrt` or `\frac` — read the way latex2sympy reads it (its postfix list, folded
+    /// from the right): where a factor f is an integer and the product r of the factors after
+    /// it is a positive rational, f r is the mixed number f + r (`3\frac{1}{2}` = 7/2,
+    /// `3\frac{4}{2}` = 5); otherwise f · r (`3\frac{1}{2}\pi` = 3π/2, `3\frac{0}{2}` = 0).
+    /// The fast path takes the mixed reading only for its plain shape — an integer literal
+    /// followed by one `\frac{int}{int}` — because whether latex2sympy sees an Integer and a
+    /// Rational there depends on what its simplifier evaluates (`(3)\frac{1}{2}` is 7/2 to it,
+    /// `2^3\frac{1}{2}` is 4): any other integer-then-positive-rational chain is refused, except
+    /// a lone `\sqrt{…}` after the integer, which it keeps unevaluated (`3\sqrt{4}` = 6).
+    fn chain(&mut self) -> PResult<Value> {
+        let mut factors = vec![self.factor()?];
+        while self.peek_cmd("\\pi") || self.peek_cmd("\\sqrt") || self.peek_cmd("\\frac") {
+            if factors.len() >= MAX_CHAIN {
+                return err();
+            }
+            factors.push(self.factor()?);
+        }
+        let (mut r, r_kind) = factors.pop().expect("one factor");
+        let mut r_kind = Some(r_kind);
+        while let Some((f, kind)) = factors.pop() {
+            let f_integer = f.as_rational().is_some_and(|q| q.is_integer());
+            let r_positive_rational = r.as_rational().is_some_and(|q| q.is_positive());
+            let r_plain_frac = r_kind == Some(Factor::Frac);
+            r = if f_integer && r_positive_rational && r_kind != Some(Factor::Sqrt) {
+                if kind == Factor::Int && r_plain_frac {
+                    f.add(&r).map_err(|_| ())? // a literal is ≥ 0: f + r
+                } else {
+                    return err();
+                }
+            } else {
+                f.mul(&r).map_err(|_| ())?
+            };
+            r_kind = None;
+        }
+        Ok(r)
+    }
+
+    /// One factor of a chain and the shape of its text.
+    fn factor(&mut self) -> PResult<(Value, Factor)> {
+        self.ws();
+        let start = self.c.i;
+        let v = self.power()?;
+        Ok((v, Factor::of(&self.c.b[start..self.c.i])))
     }
 
     fn peek_cmd(&mut self, cmd: &str) -> bool {
         self.c.at(cmd)
-    }
-
-    /// `{digits}` or one digit → the integer.
-    fn int_group(&mut self) -> Option<BigInt> {
-        self.ws();
-        if self.eat("{") {
-            self.ws();
-            let s = self.c.i;
-            while self.c.i < self.c.b.len() && self.c.b[self.c.i].is_ascii_digit() {
-                self.c.i += 1;
-            }
-            if self.c.i == s || self.c.i - s > 18 {
-                return None;
-            }
-            let n: BigInt = std::str::from_utf8(&self.c.b[s..self.c.i]).ok()?.parse().ok()?;
-            if !self.eat("}") {
-                return None;
-            }
-            Some(n)
-        } else if self.c.i < self.c.b.len() && self.c.b[self.c.i].is_ascii_digit() {
-            self.c.i += 1;
-            Some(BigInt::from(self.c.b[self.c.i - 1] - b'0'))
-        } else {
-            None
-        }
     }
 
     /// power := atom ['^' exponent]
