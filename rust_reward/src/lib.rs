@@ -5,6 +5,7 @@
 //! * [`scalar`]: parsing an answer into the exact scalar language (with [`value`]: exact
 //!   rationals, √, π with bounded arithmetic);
 //! * [`rules`]: the decision rules, the three-valued [`Verdict`] ([`verdict`]);
+//! * [`words`]: choice letters and one-word answers;
 //! * [`poly`]: exact polynomial equality (single-letter variables, rational coefficients);
 //! * [`cursor`]: the byte cursor both hand-written parsers use;
 //! * `bindings` (feature `pyo3`): the Python module, which releases the GIL and grades a batch
@@ -18,6 +19,7 @@ pub mod rules;
 pub mod scalar;
 pub mod value;
 pub mod verdict;
+pub mod words;
 
 #[cfg(feature = "pyo3")]
 mod bindings;

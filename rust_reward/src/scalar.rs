@@ -33,6 +33,38 @@ const UNITS: [&str; 32] = [
 
 const TEXT_CMDS: [&str; 6] = ["\\text", "\\mathrm", "\\textbf", "\\textrm", "\\mbox", "\\mathbf"];
 
+/// Text commands math-verify's normaliser reads as `\text` (plus `\mbox`, which its unit rule
+/// names itself).
+const TEXT_LIKE: [&str; 9] = [
+    "\\text{", "\\mbox{", "\\mathrm{", "\\mathit{", "\\mathbf{", "\\textbf{", "\\textit{", "\\textrm{",
+    "\\textnormal{",
+];
+
+/// math-verify's unit rule (latex2sympy2_extended's `unit_superscript_regex`, applied with
+/// `units=True`): everything from the first `\text{` (or `\mbox{`, or a command it rewrites to
+/// `\text`) to the end is deleted when the answer ends with `}`, `}^d` or `}{^d}` and something
+/// is left before it — `100\text{ square units}` is 100, `864 \mbox{ inches}^2` is 864.
+/// Returns what is left, or `None` when the rule does not apply.
+fn strip_trailing_text(t: &str) -> Option<&str> {
+    let p = TEXT_LIKE.iter().filter_map(|c| t.find(c)).min()?;
+    let tail = &t[p..];
+    let b = tail.as_bytes();
+    let n = b.len();
+    let ends_ok = tail.ends_with('}')
+        || (n >= 3 && b[n - 2] == b'^' && b[n - 1].is_ascii_digit() && b[n - 3] == b'}')
+        || tail.ends_with("}{^2}")
+        || tail.ends_with("}{^3}");
+    if tail.contains('\n') || !ends_ok {
+        return None;
+    }
+    let kept = t[..p].trim();
+    if kept.is_empty() {
+        None
+    } else {
+        Some(kept)
+    }
+}
+
 fn clean_for_parse(s: &str) -> Option<Cleaned> {
     if s.is_empty() || s.len() > MAX_ANSWER_LEN || !s.is_ascii() || s.contains('\0') {
         return None;
@@ -79,6 +111,9 @@ fn clean_for_parse(s: &str) -> Option<Cleaned> {
         }
     }
     let mut trimmed = t.trim().to_string();
+    if let Some(kept) = strip_trailing_text(&trimmed) {
+        trimmed = kept.to_string();
+    }
     // Trailing unit in \text{…} and friends; empty \text{} anywhere.
     for cmd in TEXT_CMDS {
         while let Some(p) = trimmed.find(cmd) {
