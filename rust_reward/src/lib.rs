@@ -5,6 +5,7 @@
 //! * [`scalar`]: parsing an answer into the exact scalar language (with [`value`]: exact
 //!   rationals, √, π with bounded arithmetic);
 //! * [`rules`]: the decision rules, the three-valued [`Verdict`] ([`verdict`]);
+//! * [`intervals`]: intervals with infinite ends and unions, compared as sets;
 //! * [`words`]: choice letters and one-word answers;
 //! * [`poly`]: exact polynomial equality (single-letter variables, rational coefficients);
 //! * [`cursor`]: the byte cursor both hand-written parsers use;
@@ -14,6 +15,7 @@
 pub mod canon;
 pub mod cursor;
 pub mod extract;
+pub mod intervals;
 pub mod poly;
 pub mod rules;
 pub mod scalar;

@@ -457,8 +457,43 @@ pub fn parse(s: &str) -> Option<Poly> {
     Some(v)
 }
 
+/// `v = rhs` with `v` one variable letter, one `=` and no inequality: (v, rhs).
+fn assignment(s: &str) -> Option<(u8, &str)> {
+    let (lhs, rhs) = s.split_once('=')?;
+    let l = lhs.trim().as_bytes();
+    if l.len() != 1 || !is_variable(l[0]) || rhs.contains('=') || s.contains('<') || s.contains('>') {
+        return None;
+    }
+    Some((l[0], rhs.trim()))
+}
+
 /// Compare `pred` and `gold` as polynomials (both canonicalised by [`crate::canon::canonicalize`]).
+///
+/// An assignment `y = P` (one variable letter on the left) is compared through its right side,
+/// as math-verify does: against a plain `Q` it compares P with Q, against `y = Q` the relations
+/// y − P and y − Q, which are equal exactly when P = Q (both have y with coefficient 1, so no
+/// rescaling can make them equivalent otherwise). Different letters (`y = …` against `x = …`)
+/// and a right side holding its own letter are left to math-verify.
 pub fn decide(pred: &str, gold: &str) -> Verdict {
+    let (pv, pr) = assignment(pred).map_or((None, pred), |(v, r)| (Some(v), r));
+    let (gv, gr) = assignment(gold).map_or((None, gold), |(v, r)| (Some(v), r));
+    if pv.is_some() || gv.is_some() {
+        if matches!((pv, gv), (Some(x), Some(y)) if x != y) {
+            return Verdict::Undecided;
+        }
+        if (pred.contains('=') && pv.is_none()) || (gold.contains('=') && gv.is_none()) {
+            return Verdict::Undecided;
+        }
+        let own_letter = |v: Option<u8>, r: &str| v.is_some_and(|c| r.as_bytes().contains(&c));
+        if own_letter(pv, pr) || own_letter(gv, gr) {
+            return Verdict::Undecided;
+        }
+        return decide_plain(pr, gr);
+    }
+    decide_plain(pred, gold)
+}
+
+fn decide_plain(pred: &str, gold: &str) -> Verdict {
     let (Some(a), Some(b)) = (parse(pred), parse(gold)) else {
         return Verdict::Undecided;
     };
@@ -524,6 +559,14 @@ mod tests {
             ("2or", "ro+ro", Undecided),
             ("(x+1)^{13}", "1", Undecided),
             ("(x+y+z+1)^{12}", "1", Undecided),
+            // assignments: compared through the right side
+            ("y = 2x + 3", "y=3+2x", True),
+            ("y = 2x + 3", "2x+3", True),
+            ("2x+3", "y = 2x + 3", True),
+            ("y = 2x + 3", "y = 2x + 4", False),
+            ("y = 2x + 3", "z = 2x + 3", Undecided),
+            ("y = 2y + 3", "y = 3 + 2y", Undecided),
+            ("y \\le 2x", "y \\le 2x + 0", Undecided),
         ];
         for (a, g, want) in cases {
             assert_eq!(decide(a, g), want, "{a} vs {g}");

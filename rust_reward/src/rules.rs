@@ -252,6 +252,9 @@ pub fn decide(pred: &str, gold: &str) -> Verdict {
     if let (Some(a), Some(b)) = (crate::words::word_of(pred), crate::words::word_of(gold)) {
         return crate::words::decide(&a, &b);
     }
+    if crate::intervals::applies(pred) || crate::intervals::applies(gold) {
+        return crate::intervals::decide(pred, gold);
+    }
     match (parse_answer(pred), parse_answer(gold)) {
         (Some(p), Some(g)) => decide_parsed(&p, &g),
         // A side with a variable (`x^2 + 3x`) is outside the scalar language; compare the two

@@ -18,9 +18,9 @@ pub const MAX_ANSWER_LEN: usize = 2000;
 const MAX_DEPTH: u32 = 64;
 
 #[derive(Debug, Clone)]
-struct Cleaned {
-    text: String,
-    percent: bool,
+pub(crate) struct Cleaned {
+    pub(crate) text: String,
+    pub(crate) percent: bool,
 }
 
 /// Units the fast path drops after a number when written as `\text{…}` / `\mathrm{…}`.
@@ -65,7 +65,7 @@ fn strip_trailing_text(t: &str) -> Option<&str> {
     }
 }
 
-fn clean_for_parse(s: &str) -> Option<Cleaned> {
+pub(crate) fn clean_for_parse(s: &str) -> Option<Cleaned> {
     if s.is_empty() || s.len() > MAX_ANSWER_LEN || !s.is_ascii() || s.contains('\0') {
         return None;
     }
@@ -482,7 +482,7 @@ impl<'a> Parser<'a> {
 }
 
 /// One scalar expression filling `s` entirely.
-fn parse_scalar(s: &str, percent: bool) -> Option<Num> {
+pub(crate) fn parse_scalar(s: &str, percent: bool) -> Option<Num> {
     let mut p = Parser::new(s);
     let v = p.expr().ok()?;
     if !p.at_end() {
@@ -496,7 +496,7 @@ fn parse_scalar(s: &str, percent: bool) -> Option<Num> {
 }
 
 /// Split at top-level commas (outside (), [], {}).
-fn split_top(s: &str) -> Option<Vec<&str>> {
+pub(crate) fn split_top(s: &str) -> Option<Vec<&str>> {
     let b = s.as_bytes();
     let mut depth: i32 = 0;
     let mut parts = Vec::new();

@@ -30,7 +30,17 @@ fn strip_parens(s: &str) -> &str {
 
 /// The lower-cased letters of a one-word answer, or `None` when `s` is not one.
 pub fn word_of(s: &str) -> Option<String> {
+    // Spacing commands are whitespace to math-verify.
+    let spaced;
     let mut t = s.trim();
+    if t.contains('\\') {
+        let mut u = t.to_string();
+        for sp in ["\\,", "\\;", "\\:", "\\!", "\\ "] {
+            u = u.replace(sp, " ");
+        }
+        spaced = u;
+        t = spaced.trim();
+    }
     for w in WRAPPERS {
         // `\text` is a prefix of `\textbf`: a wrapper counts only when its brace follows.
         if let Some(rest) = t.strip_prefix(w).and_then(|r| r.trim_start().strip_prefix('{')) {
@@ -70,6 +80,7 @@ mod tests {
         assert_eq!(word_of("\\textbf{ (C) }").as_deref(), Some("c"));
         assert_eq!(word_of("(C)").as_deref(), Some("c"));
         assert_eq!(word_of("Yes").as_deref(), Some("yes"));
+        assert_eq!(word_of("A\\,").as_deref(), Some("a"));
         assert_eq!(word_of("\\text{Evelyn}").as_deref(), Some("evelyn"));
         assert_eq!(word_of("E"), None);
         assert_eq!(word_of("\\text{or}"), None);
