@@ -200,6 +200,15 @@ pub fn decide_parsed(pred: &Answer, gold: &Answer) -> Verdict {
         }
         (Seq(da, xs), Seq(db, ys)) => decide_seq(*da, xs, *db, ys),
         (Set(xs), Set(ys)) => decide_set(xs, ys),
+        // math-verify compares same-shaped matrices entry by entry (its numeric rules per
+        // entry, then symbolic equality); other shapes, and a matrix against a tuple, are left
+        // to it. A False entry needs exact values on both sides.
+        (Matrix(r, c, xs), Matrix(r2, c2, ys)) if (r, c) == (r2, c2) => {
+            match all_of(xs.iter().zip(ys).map(|(x, y)| decide_scalar(x, y))) {
+                Verdict::False if xs.iter().chain(ys).any(|n| n.float) => Verdict::Undecided,
+                v => v,
+            }
+        }
         _ => Verdict::Undecided,
     }
 }
@@ -340,6 +349,10 @@ mod tests {
             ("\\text{Evelyn}", "evelyn", True),
             ("No", "On", Undecided),
             ("900,\\!000,\\!000", "900000000", True),
+            ("\\begin{pmatrix} -1/3 \\\\ 2/3 \\end{pmatrix}", "\\begin{pmatrix} -\\frac{1}{3} \\\\ \\frac{2}{3} \\end{pmatrix}", True),
+            ("\\begin{pmatrix} 1 & 0 \\\\ 0 & 1 \\end{pmatrix}", "\\begin{pmatrix} 1 & 0 \\\\ 0 & -1 \\end{pmatrix}", False),
+            ("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix} 1 & 2 \\end{pmatrix}", Undecided),
+            ("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "(1, 2)", Undecided),
             ("4t", "4t", True), // identical strings
             ("\\ldots", "\\ldots", Undecided), // math-verify extracts nothing from it
             ("}{", "}{", Undecided),

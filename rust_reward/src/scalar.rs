@@ -188,6 +188,43 @@ pub enum Answer {
     Seq(Delim, Vec<Num>),
     /// `\{a, b\}` or a bare `a, b`.
     Set(Vec<Num>),
+    /// `\begin{pmatrix} a & b \\ c & d \end{pmatrix}` (or `bmatrix`): rows, columns, the
+    /// entries row by row.
+    Matrix(usize, usize, Vec<Num>),
+}
+
+/// Most entries of a matrix the fast path reads.
+const MAX_ENTRIES: usize = 64;
+
+/// A `pmatrix` / `bmatrix` filling `s`, each entry a scalar; `None` otherwise.
+fn parse_matrix(s: &str) -> Option<Answer> {
+    let t = s.trim();
+    let (open, close) = ["pmatrix", "bmatrix"].iter().find_map(|env| {
+        let open = format!("\\begin{{{env}}}");
+        let close = format!("\\end{{{env}}}");
+        (t.starts_with(&open) && t.ends_with(&close)).then_some((open, close))
+    })?;
+    let body = &t[open.len()..t.len() - close.len()];
+    if body.contains("\\begin") || body.contains("\\end") {
+        return None;
+    }
+    let rows: Vec<&str> = body.trim().trim_end_matches("\\\\").split("\\\\").collect();
+    let mut cols = None;
+    let mut entries = Vec::new();
+    for row in &rows {
+        let cells: Vec<&str> = row.split('&').collect();
+        if *cols.get_or_insert(cells.len()) != cells.len() {
+            return None;
+        }
+        for cell in cells {
+            let c = clean_for_parse(cell.trim())?;
+            if c.percent || entries.len() >= MAX_ENTRIES {
+                return None;
+            }
+            entries.push(parse_scalar(&c.text, false)?);
+        }
+    }
+    Some(Answer::Matrix(rows.len(), cols?, entries))
 }
 
 /// Most factors in one implicit-multiplication chain.
@@ -583,6 +620,9 @@ fn parse_elems(parts: &[&str]) -> Option<Vec<Num>> {
 
 /// Parse a canonicalised answer; `None` when it is outside the fast path's language.
 pub fn parse_answer(s: &str) -> Option<Answer> {
+    if s.trim_start().starts_with("\\begin{") {
+        return parse_matrix(s);
+    }
     let c = clean_for_parse(s)?;
     let t = c.text.as_str();
     // x = value
