@@ -30,7 +30,12 @@ def canonicalize(s: str) -> str:
 
 def decide(answer: str, gold: str) -> bool | None:
     """Fast-path verdict on (answer, gold), both canonicalised first: True, False, or None when
-    only math-verify can decide."""
+    only math-verify can decide. Decided exactly, never True where math-verify says False:
+    identical answers math-verify can read; numbers (integers, decimals, fractions, mixed
+    numbers as latex2sympy reads them, percentages, ``\\sqrt``, π, powers); ``x = 5``;
+    tuples, sets and intervals, including infinite ends, unions and ``x \\in I``; polynomials
+    and assignments ``y = P``; choice letters and one-word answers in any wrapping; a trailing
+    ``\\text{…}`` unit dropped as math-verify drops it."""
 
 def grade_batch(
     responses: list[str],

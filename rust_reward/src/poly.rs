@@ -18,12 +18,13 @@
 //!   as a comma, so answers that could end in a unit or hold `or` are left to it;
 //! * a side that is a lone variable (`x`) is compared by math-verify as a string, so `x` against
 //!   an equal but differently written polynomial (`2x - x`) is left to it;
-//! * two constants are the scalar parser's business ([`crate::equiv`]), so they are `Undecided`.
+//! * two constants are the scalar parser's business ([`crate::scalar`]), so they are `Undecided`.
 //!
 //! Expansion is bounded (exponents, degree, number of monomials, coefficient size); going over a
 //! bound is `Undecided`.
 
-use crate::equiv::Verdict;
+use crate::cursor::Cursor;
+use crate::verdict::Verdict;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Zero};
@@ -227,44 +228,28 @@ fn prepare(s: &str) -> Option<String> {
 }
 
 struct Parser<'a> {
-    b: &'a [u8],
-    i: usize,
-    depth: u32,
+    c: Cursor<'a>,
 }
 
 impl<'a> Parser<'a> {
     fn ws(&mut self) {
-        while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
-            self.i += 1;
-        }
+        self.c.ws()
     }
 
     fn peek(&mut self) -> Option<u8> {
-        self.ws();
-        self.b.get(self.i).copied()
+        self.c.peek()
     }
 
     fn eat(&mut self, c: u8) -> bool {
-        if self.peek() == Some(c) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
+        self.c.eat_byte(c)
     }
 
     fn at_frac(&mut self) -> bool {
-        self.ws();
-        self.b[self.i..].starts_with(b"\\frac")
+        self.c.at("\\frac")
     }
 
     fn enter(&mut self) -> R<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            Err(Bail)
-        } else {
-            Ok(())
-        }
+        self.c.enter().map_err(|_| Bail)
     }
 
     /// expr := ['-'] term (('+'|'-') term)*
@@ -282,7 +267,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        self.depth -= 1;
+        self.c.leave();
         Ok(v)
     }
 
@@ -332,14 +317,14 @@ impl<'a> Parser<'a> {
     fn exponent(&mut self) -> R<u32> {
         let braced = self.eat(b'{');
         self.ws();
-        let s = self.i;
-        while self.i < self.b.len() && self.b[self.i].is_ascii_digit() && (braced || self.i == s) {
-            self.i += 1;
+        let s = self.c.i;
+        while self.c.i < self.c.b.len() && self.c.b[self.c.i].is_ascii_digit() && (braced || self.c.i == s) {
+            self.c.i += 1;
         }
-        if self.i == s || self.i - s > 3 {
+        if self.c.i == s || self.c.i - s > 3 {
             return Err(Bail);
         }
-        let n: u32 = std::str::from_utf8(&self.b[s..self.i]).map_err(|_| Bail)?.parse().map_err(|_| Bail)?;
+        let n: u32 = std::str::from_utf8(&self.c.b[s..self.c.i]).map_err(|_| Bail)?.parse().map_err(|_| Bail)?;
         if braced && !self.eat(b'}') {
             return Err(Bail);
         }
@@ -356,11 +341,11 @@ impl<'a> Parser<'a> {
         let out = match self.peek() {
             Some(c) if c.is_ascii_digit() => (self.integer()?, false),
             Some(c) if is_variable(c) => {
-                self.i += 1;
+                self.c.i += 1;
                 (Poly::var(c), true)
             }
             Some(b'(') => {
-                self.i += 1;
+                self.c.i += 1;
                 let v = self.expr()?;
                 if !self.eat(b')') {
                     return Err(Bail);
@@ -369,7 +354,7 @@ impl<'a> Parser<'a> {
             }
             Some(b'{') => (self.group()?, false),
             Some(b'\\') if self.at_frac() => {
-                self.i += 5;
+                self.c.i += 5;
                 let n = self.group()?;
                 let d = self.group()?;
                 // Only division by a non-zero constant keeps a polynomial.
@@ -382,7 +367,7 @@ impl<'a> Parser<'a> {
             }
             _ => return Err(Bail),
         };
-        self.depth -= 1;
+        self.c.leave();
         Ok(out)
     }
 
@@ -397,7 +382,7 @@ impl<'a> Parser<'a> {
         }
         match self.peek() {
             Some(c) if c.is_ascii_digit() => {
-                self.i += 1;
+                self.c.i += 1;
                 Ok(Poly::constant(BigRational::from_integer(BigInt::from(c - b'0'))))
             }
             _ => Err(Bail),
@@ -405,14 +390,14 @@ impl<'a> Parser<'a> {
     }
 
     fn integer(&mut self) -> R<Poly> {
-        let s = self.i;
-        while self.i < self.b.len() && self.b[self.i].is_ascii_digit() {
-            self.i += 1;
+        let s = self.c.i;
+        while self.c.i < self.c.b.len() && self.c.b[self.c.i].is_ascii_digit() {
+            self.c.i += 1;
         }
-        if self.i - s > MAX_LITERAL_DIGITS {
+        if self.c.i - s > MAX_LITERAL_DIGITS {
             return Err(Bail);
         }
-        let n: BigInt = std::str::from_utf8(&self.b[s..self.i]).map_err(|_| Bail)?.parse().map_err(|_| Bail)?;
+        let n: BigInt = std::str::from_utf8(&self.c.b[s..self.c.i]).map_err(|_| Bail)?.parse().map_err(|_| Bail)?;
         // A digit right after the literal across a space (`2 3`) is not ours.
         if self.peek().is_some_and(|c| c.is_ascii_digit()) {
             return Err(Bail);
@@ -464,17 +449,51 @@ pub fn parse(s: &str) -> Option<Poly> {
     if may_end_in_unit(&t) {
         return None;
     }
-    let mut p = Parser { b: t.as_bytes(), i: 0, depth: 0 };
+    let mut p = Parser { c: Cursor::new(&t, MAX_DEPTH) };
     let v = p.expr().ok()?;
-    p.ws();
-    if p.i != p.b.len() {
+    if !p.c.at_end() {
         return None;
     }
     Some(v)
 }
 
-/// Compare `pred` and `gold` as polynomials (both canonicalised by [`crate::equiv::canonicalize`]).
+/// `v = rhs` with `v` one variable letter, one `=` and no inequality: (v, rhs).
+fn assignment(s: &str) -> Option<(u8, &str)> {
+    let (lhs, rhs) = s.split_once('=')?;
+    let l = lhs.trim().as_bytes();
+    if l.len() != 1 || !is_variable(l[0]) || rhs.contains('=') || s.contains('<') || s.contains('>') {
+        return None;
+    }
+    Some((l[0], rhs.trim()))
+}
+
+/// Compare `pred` and `gold` as polynomials (both canonicalised by [`crate::canon::canonicalize`]).
+///
+/// An assignment `y = P` (one variable letter on the left) is compared through its right side,
+/// as math-verify does: against a plain `Q` it compares P with Q, against `y = Q` the relations
+/// y − P and y − Q, which are equal exactly when P = Q (both have y with coefficient 1, so no
+/// rescaling can make them equivalent otherwise). Different letters (`y = …` against `x = …`)
+/// and a right side holding its own letter are left to math-verify.
 pub fn decide(pred: &str, gold: &str) -> Verdict {
+    let (pv, pr) = assignment(pred).map_or((None, pred), |(v, r)| (Some(v), r));
+    let (gv, gr) = assignment(gold).map_or((None, gold), |(v, r)| (Some(v), r));
+    if pv.is_some() || gv.is_some() {
+        if matches!((pv, gv), (Some(x), Some(y)) if x != y) {
+            return Verdict::Undecided;
+        }
+        if (pred.contains('=') && pv.is_none()) || (gold.contains('=') && gv.is_none()) {
+            return Verdict::Undecided;
+        }
+        let own_letter = |v: Option<u8>, r: &str| v.is_some_and(|c| r.as_bytes().contains(&c));
+        if own_letter(pv, pr) || own_letter(gv, gr) {
+            return Verdict::Undecided;
+        }
+        return decide_plain(pr, gr);
+    }
+    decide_plain(pred, gold)
+}
+
+fn decide_plain(pred: &str, gold: &str) -> Verdict {
     let (Some(a), Some(b)) = (parse(pred), parse(gold)) else {
         return Verdict::Undecided;
     };
@@ -540,6 +559,14 @@ mod tests {
             ("2or", "ro+ro", Undecided),
             ("(x+1)^{13}", "1", Undecided),
             ("(x+y+z+1)^{12}", "1", Undecided),
+            // assignments: compared through the right side
+            ("y = 2x + 3", "y=3+2x", True),
+            ("y = 2x + 3", "2x+3", True),
+            ("2x+3", "y = 2x + 3", True),
+            ("y = 2x + 3", "y = 2x + 4", False),
+            ("y = 2x + 3", "z = 2x + 3", Undecided),
+            ("y = 2y + 3", "y = 3 + 2y", Undecided),
+            ("y \\le 2x", "y \\le 2x + 0", Undecided),
         ];
         for (a, g, want) in cases {
             assert_eq!(decide(a, g), want, "{a} vs {g}");

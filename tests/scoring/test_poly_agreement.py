@@ -1,7 +1,7 @@
 """The fast path's polynomial and interval rules agree with math-verify on generated pairs.
 
 rust_reward/src/poly.rs decides (answer, gold) pairs that are both polynomials in single-letter
-variables, and equiv.rs decides pairs of 2-element sequences in different brackets or with
+variables, and rules.rs decides pairs of 2-element sequences in different brackets or with
 reversed endpoints. Those rules are only safe if math-verify (the reference the facade falls
 back to) gives the same verdict, so this module writes random polynomials in several equal
 notations (expanded in any order, factored, `\\frac{x}{3}` vs `\\frac{1}{3}x`, `\\cdot`, `*`,
