@@ -191,7 +191,8 @@ def _wait_for(predicate, limit_s: float = 60.0) -> bool:
 
 
 def test_killed_idle_worker_is_replaced():
-    scoring.grade(["\\boxed{x^{-1}}"], ["\\frac{1}{x}"], workers=WORKERS)
+    # Two distinct items start two workers (the pool grows with demand).
+    scoring.grade(["\\boxed{x^{-1}}", "\\boxed{3x^{-1}}"], ["\\frac{1}{x}", "\\frac{3}{x}"], workers=WORKERS)
     assert _wait_for(lambda: len(_pool_pids("idle")) == WORKERS)
     pids = _pool_pids()
     for pid in pids:  # the workers this test's pool started

@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from lengthwise.scoring import executor
+
 # Shared by every script: the repro's two answers and a helper waiting for a warm pool.
 PRELUDE = r"""
 import json, os, sys, time
@@ -25,7 +27,9 @@ TOWER = "\\boxed{7^{7^{8}}}"
 SYM = "\\boxed{\\sin^2 x+\\cos^2 x}"
 
 def warm(n):
-    grade_detailed(["\\boxed{x^{-1}}"], ["\\frac{1}{x}"], workers=n)
+    # n distinct items, so that n workers start (the pool grows with demand)
+    grade_detailed(["\\boxed{%dx^{-1}}" % (k + 2) for k in range(n)], ["\\frac{%d}{x}" % (k + 2) for k in range(n)],
+                   workers=n)
     t0 = time.time()
     while sum(st == "idle" for _, st in executor.get_pool().snapshot()) < n and time.time() - t0 < 120:
         time.sleep(0.05)
@@ -233,7 +237,7 @@ def test_worker_kills_itself_at_its_deadline(scenario, scoring_report):
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lengthwise.scoring._worker", str(os.getpid()), str(req_r), str(rep_w)],
+        [sys.executable, executor._WORKER, str(os.getpid()), str(req_r), str(rep_w)],
         pass_fds=(req_r, rep_w), env=scenario.env(), stdout=subprocess.DEVNULL,
     )
     os.close(req_r)
@@ -261,7 +265,7 @@ def test_idle_worker_exits_when_its_request_pipe_closes(scenario):
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lengthwise.scoring._worker", str(os.getpid()), str(req_r), str(rep_w)],
+        [sys.executable, executor._WORKER, str(os.getpid()), str(req_r), str(rep_w)],
         pass_fds=(req_r, rep_w), env=scenario.env(), stdout=subprocess.DEVNULL,
     )
     os.close(req_r)

@@ -22,7 +22,7 @@ Callable from anywhere with no precautions: scripts without ``if __name__ == "__
 threads, forked children (Ray, DataLoader workers), daemonic multiprocessing workers, asyncio,
 notebooks; an interrupted call (SIGALRM, Ctrl-C, a cancelled task) leaves the workers healthy and
 none of its answers lands in a later call. The math-verify workers are fresh interpreters
-(``python -m lengthwise.scoring._worker``) driven over pipes with per-request ids, not a
+(``python .../lengthwise/scoring/_worker.py``) driven over pipes with per-request ids, not a
 multiprocessing pool: why, and how each case is handled, in :mod:`.executor`.
 
 Modules: :mod:`.options` (GradeOptions, the option checks), :mod:`.inputs` (argument checks),

@@ -1,7 +1,10 @@
-"""A math-verify worker: ``python -m lengthwise.scoring._worker PARENT_PID REQUEST_FD REPLY_FD``.
+"""A math-verify worker: ``python .../lengthwise/scoring/_worker.py PARENT_PID REQUEST_FD REPLY_FD``.
 
 Started by :mod:`.executor` as a fresh interpreter (never a fork of the caller, never a re-import
-of the caller's ``__main__``). It reads requests from REQUEST_FD and writes replies to REPLY_FD
+of the caller's ``__main__``). It is run by path, not with ``-m lengthwise.scoring._worker``:
+``-m`` would import the whole ``lengthwise`` package first (numpy, pydantic, the config models),
+which on a loaded 2-core machine made each worker start seconds later; run by path it loads only
+its two siblings :mod:`.protocol` and :mod:`.reference`, then math-verify. It reads requests from REQUEST_FD and writes replies to REPLY_FD
 (frames of :mod:`.protocol`); its stdin is /dev/null and its stdout the parent's stderr, so a
 stray print can never corrupt a reply.
 
@@ -29,9 +32,23 @@ import sys
 import threading
 import time
 
-from .protocol import PATH_ENV, read_frame, write_frame
-
 PR_SET_PDEATHSIG = 1
+
+if __package__:  # imported as lengthwise.scoring._worker (tests, tools)
+    from . import protocol, reference
+else:  # run by path: the siblings by file, without importing the lengthwise package
+    import importlib.util
+
+    def _sibling(name: str):
+        here = os.path.dirname(os.path.abspath(__file__))
+        if sys.path and os.path.abspath(sys.path[0] or ".") == here:
+            del sys.path[0]  # Python 3.10 has no -P: our directory must not shadow anything
+        spec = importlib.util.spec_from_file_location(f"_lengthwise_worker_{name}", os.path.join(here, name + ".py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    protocol, reference = _sibling("protocol"), _sibling("reference")
 
 
 def _die_with_parent(parent: int) -> None:
@@ -59,20 +76,19 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     _die_with_parent(parent)
-    for entry in json.loads(os.environ.get(PATH_ENV, "[]")):
+    for entry in json.loads(os.environ.get(protocol.PATH_ENV, "[]")):
         if entry not in sys.path:
             sys.path.append(entry)
     logging.getLogger("math_verify").setLevel(logging.ERROR)
     try:
-        from .reference import math_verify_verdict
-
+        math_verify_verdict = reference.math_verify_verdict
         math_verify_verdict("1", "1")  # import everything math-verify loads lazily, before "ready"
     except BaseException as e:  # math-verify missing or broken
-        write_frame(replies, {"fatal": f"{e.__class__.__name__}: {str(e)[:300]}"})
+        protocol.write_frame(replies, {"fatal": f"{e.__class__.__name__}: {str(e)[:300]}"})
         return 1
-    write_frame(replies, {"ready": os.getpid()})
+    protocol.write_frame(replies, {"ready": os.getpid()})
     while True:
-        request = read_frame(requests)
+        request = protocol.read_frame(requests)
         if request is None:  # the parent closed its end (shut down or died)
             return 0
         signal.setitimer(signal.ITIMER_REAL, float(request["timeout_s"]))
@@ -82,7 +98,7 @@ def main(argv: list[str]) -> int:
             reply = {"id": request["id"], "error": f"{e.__class__.__name__}: {str(e)[:200]}"}
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-        write_frame(replies, reply)
+        protocol.write_frame(replies, reply)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ What it is, and why (the caller may be a plain script without a ``__main__`` gua
 or DataLoader worker, a daemonic multiprocessing worker, one of several threads, a coroutine, a
 notebook cell, and may be interrupted at any point by SIGALRM, Ctrl-C or task cancellation):
 
-* Workers are fresh interpreters, ``python -m lengthwise.scoring._worker`` started with
+* Workers are fresh interpreters, ``python .../lengthwise/scoring/_worker.py`` started with
   ``subprocess`` and spoken to over two pipes (:mod:`.protocol`). multiprocessing's start methods
   were the old design's failure: forkserver and spawn re-import the caller's ``__main__`` (a
   script without a guard re-ran its body and hung), daemonic processes may not have
@@ -82,7 +82,7 @@ MAX_FAILED_STARTS = 3  # consecutive failed starts before a batch's items are fa
 RETIRE_S = 2.0  # a worker told to exit (end of file) is killed if still there after this
 KEEP_WARM_S = 30.0  # workers a recent larger batch used stay this long before they are retired
 _POLL_IN = select.POLLIN | select.POLLHUP | select.POLLERR
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding `lengthwise/`
+_WORKER = str(Path(__file__).resolve().with_name("_worker.py"))
 
 
 def default_workers() -> int:
@@ -293,17 +293,23 @@ class MathVerifyPool:
         return max([self._last_limit, *self._recent])
 
     def _keep_size(self) -> None:
+        """Retire idle workers beyond the size; start workers (up to it) only for items that no
+        idle or starting worker will take, as the pool grows with demand."""
         live = [w for w in self._workers if w.state != "gone"]
-        surplus = len(live) - self._size()
+        size = self._size()
+        surplus = len(live) - size
         for w in live:
             if surplus <= 0:
                 break
             if w.state == "idle":
                 self._retire(w)
                 surplus -= 1
-        while self._start_error is None and surplus < 0:
+        waiting = sum(len(c.pairs) - c.next for c in self._calls)
+        spare = sum(w.state in ("idle", "starting") for w in self._workers)
+        count = sum(w.state != "gone" for w in self._workers)
+        while self._start_error is None and count < size and waiting > spare:
             self._spawn()
-            surplus += 1
+            spare, count = spare + 1, count + 1
         if self._start_error is not None and not any(w.state != "gone" for w in self._workers):
             for call in list(self._calls):  # items no worker will take: fail them, don't wait
                 while call.next < len(call.pairs):
@@ -434,10 +440,9 @@ class MathVerifyPool:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
         env[PATH_ENV] = json.dumps([p for p in sys.path if isinstance(p, str)])
-        flags = ["-P"] if sys.version_info >= (3, 11) else []  # not the cwd first on sys.path
-        argv = [sys.executable, *flags, "-m", "lengthwise.scoring._worker", str(os.getpid()), str(req_r), str(rep_w)]
+        flags = ["-P"] if sys.version_info >= (3, 11) else []  # not the worker's directory on sys.path
+        argv = [sys.executable, *flags, _WORKER, str(os.getpid()), str(req_r), str(rep_w)]
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     pass_fds=(req_r, rep_w), env=env)
