@@ -361,7 +361,13 @@ class MathVerifyPool:
         if not data:
             self._died(w)
             return
-        for msg in w.reader.feed(data):
+        try:
+            messages = w.reader.feed(data)
+        except ValueError:  # not our protocol (cannot happen with our worker): treat it as dead
+            w.proc.kill()
+            self._died(w)
+            return
+        for msg in messages:
             self._on_message(w, msg)
 
     def _on_message(self, w: _Worker, msg: dict) -> None:
