@@ -111,7 +111,7 @@ class _Call:
     ``ready_r`` (owned and closed by the caller)."""
 
     __slots__ = ("pairs", "timeout_s", "limit", "outcomes", "remaining", "next", "in_flight", "abandoned",
-                 "ready_r", "ready_w")
+                 "taken", "ready_r", "ready_w")
 
     def __init__(self, pairs: list[tuple[str, str]], timeout_s: float, limit: int) -> None:
         self.pairs = pairs
@@ -122,6 +122,7 @@ class _Call:
         self.next = 0  # the next item to send
         self.in_flight = 0
         self.abandoned = False
+        self.taken = False  # the dispatcher has it: it will answer every item or fail it
         self.ready_r, self.ready_w = os.pipe()
 
 
@@ -163,7 +164,7 @@ class MathVerifyPool:
         self._failed_starts = 0
         self._start_error: str | None = None
         self._closing = False  # a close was asked for
-        self._stopped = False  # the dispatcher has stopped every worker
+        self._stopped = False  # the dispatcher is stopping (or has stopped) every worker
         self._closed = False  # the wake pipe is closed (or belongs to the parent: forked child)
         self._thread = threading.Thread(target=self._run, name="lengthwise-math-verify", daemon=True)
         self._thread.start()
@@ -266,6 +267,7 @@ class MathVerifyPool:
                 self._closing = True
             elif kind == "call":
                 assert call is not None
+                call.taken = True
                 if call.abandoned:
                     self._finish(call)
                     continue
@@ -514,9 +516,11 @@ class MathVerifyPool:
 
     def _stop(self) -> None:
         """End of the dispatcher: fail what is unfinished, stop the workers, reap them."""
+        self._stopped = True  # first: get_pool() must not hand this pool out any more
         while self._inbox:
             kind, call = self._inbox.popleft()
             if kind == "call" and call is not None:
+                call.taken = True
                 self._calls.append(call)
         for call in list(self._calls):
             for i in range(len(call.pairs)):
@@ -538,7 +542,6 @@ class MathVerifyPool:
             except subprocess.TimeoutExpired:
                 pass
         self._dying = []
-        self._stopped = True
 
 
 # ------------------------------------------------------------------ the process's pool
@@ -592,6 +595,12 @@ def _collect(call: _Call, late: Outcome) -> list[Outcome]:
     return [o if o is not None else late for o in list(call.outcomes)]
 
 
+def _pool_gone(pool: MathVerifyPool, call: _Call) -> bool:
+    """The pool stopped without taking ``call`` (it was handed out just before it stopped):
+    nothing will ever answer it, and it may go to a new pool."""
+    return not call.taken and not pool.alive and not pool._thread.is_alive()
+
+
 def math_verify_batch(
     pairs: Sequence[tuple[str, str]],
     *,
@@ -609,26 +618,30 @@ def math_verify_batch(
     pairs = [(str(a), str(g)) for a, g in pairs]
     if not pairs:
         return []
-    pool = get_pool()
-    call = pool.submit(pairs, opts.timeout_s, opts.workers or default_workers())
-    done = False
-    try:
-        deadline = time.monotonic() + opts.batch_timeout_s
-        poller = select.poll()
-        poller.register(call.ready_r, _POLL_IN)
-        while not done:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            # Wake at least every second to notice a pool that stopped without answering.
-            done = bool(poller.poll(int(min(left, 1.0) * 1000) + 1))
-            if not done and not pool.alive:
-                return _collect(call, ("error", "the math-verify pool stopped"))
-    finally:
-        if not done:
-            pool.abandon(call)
-        os.close(call.ready_r)
-    return _collect(call, ("timeout", None))
+    deadline = time.monotonic() + opts.batch_timeout_s
+    for attempt in range(2):
+        pool = get_pool()
+        call = pool.submit(pairs, opts.timeout_s, opts.workers or default_workers())
+        done = gone = False
+        try:
+            poller = select.poll()
+            poller.register(call.ready_r, _POLL_IN)
+            while not done:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                # Wake at least every second to notice a pool that stopped without our batch.
+                done = bool(poller.poll(int(min(left, 1.0) * 1000) + 1))
+                if not done and _pool_gone(pool, call):
+                    gone = True
+                    break
+        finally:
+            if not done:
+                pool.abandon(call)
+            os.close(call.ready_r)
+        if not gone:
+            return _collect(call, ("timeout", None))
+    return _collect(call, ("error", "the math-verify pool stopped"))
 
 
 async def math_verify_batch_async(
@@ -645,17 +658,28 @@ async def math_verify_batch_async(
     if not pairs:
         return []
     loop = asyncio.get_running_loop()
-    pool = get_pool()
-    call = pool.submit(pairs, opts.timeout_s, opts.workers or default_workers())
-    ready = loop.create_future()
-    loop.add_reader(call.ready_r, lambda: ready.done() or ready.set_result(None))
-    done = False
-    try:
-        finished, _ = await asyncio.wait({ready}, timeout=opts.batch_timeout_s)
-        done = bool(finished)
-    finally:
-        loop.remove_reader(call.ready_r)
-        if not done:
-            pool.abandon(call)
-        os.close(call.ready_r)
-    return _collect(call, ("timeout", None))
+    deadline = loop.time() + opts.batch_timeout_s
+    for attempt in range(2):
+        pool = get_pool()
+        call = pool.submit(pairs, opts.timeout_s, opts.workers or default_workers())
+        ready = loop.create_future()
+        loop.add_reader(call.ready_r, lambda: ready.done() or ready.set_result(None))
+        done = gone = False
+        try:
+            while not done:
+                left = deadline - loop.time()
+                if left <= 0:
+                    break
+                finished, _ = await asyncio.wait({ready}, timeout=min(left, 1.0))
+                done = bool(finished)
+                if not done and _pool_gone(pool, call):
+                    gone = True
+                    break
+        finally:
+            loop.remove_reader(call.ready_r)
+            if not done:
+                pool.abandon(call)
+            os.close(call.ready_r)
+        if not gone:
+            return _collect(call, ("timeout", None))
+    return _collect(call, ("error", "the math-verify pool stopped"))
