@@ -150,7 +150,7 @@ def test_no_orphans_when_the_parent_is_killed(state, scenario, scoring_report):
 import threading
 warm(2)
 if sys.argv[1] == "busy":
-    towers = ["\\boxed{7^{7^{8}}}", "\\boxed{9^{9^{9}}}"]
+    towers = ["\\boxed{10^{10^{10}}}", "\\boxed{9^{9^{9}}}"]
     threading.Thread(target=grade_detailed, args=(towers, ["1", "1"]),
                      kwargs={"workers": 2, "timeout_s": 60, "batch_timeout_s": 60}, daemon=True).start()
     t0 = time.time()
@@ -453,12 +453,13 @@ def test_config_refuses_bad_scoring_timeouts():
 
 
 def test_batch_deadline_bounds_16_power_towers(scenario, scoring_report):
-    """16 power towers, 2 workers, 5 s per item: without a batch deadline the call takes
+    """16 power towers (2^{10^{10}} ... 17^{10^{25}}: at least 3·10^9 digits each, so math-verify
+    never finishes one), 2 workers, 5 s per item: without a batch deadline the call takes
     5 s × 16 / 2 = 40 s at least (the old pool: 52 s). With batch_timeout_s=8 it returns after
     about 8 s with every tower counted "timeout" (wrong), and the next call is right."""
     code = PRELUDE + r"""
 warm(2)
-towers = ["\\boxed{%d^{%d^{%d}}}" % (7 + k, 7 + k, 8 + k) for k in range(16)]
+towers = ["\\boxed{%d^{10^{%d}}}" % (k + 2, 10 + k) for k in range(16)]
 t0 = time.perf_counter()
 rs = grade_detailed(towers, ["1"] * 16, workers=2, timeout_s=5, batch_timeout_s=8)
 took = time.perf_counter() - t0
