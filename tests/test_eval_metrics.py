@@ -15,7 +15,6 @@ import pytest
 
 from lengthwise.evaluation import metrics as M
 from lengthwise.evaluation.report import (
-    GradingOptions,
     build_table,
     count_tokens,
     format_markdown,
@@ -66,7 +65,7 @@ def table(tmp_path_factory):
     path = tmp_path_factory.mktemp("gen") / "fixture.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in FIXTURE))
     samples = read_generations([path])
-    correct, answered = grade_samples(samples, GradingOptions())
+    correct, answered = grade_samples(samples)
     tokens, sources = count_tokens(samples)
     rows = build_table(samples, correct, tokens, sources, answered=answered, base="base")
     return {(r.model, r.benchmark): r for r in rows}, rows
@@ -178,8 +177,8 @@ def test_stored_scores_are_ignored_unless_asked(tmp_path):
     path = tmp_path / "g.jsonl"
     path.write_text(json.dumps({**_row("m", "b", "p", BAD, 10), "correct": True}) + "\n")
     samples = read_generations([path])
-    assert grade_samples(samples, GradingOptions())[0].tolist() == [False]
-    assert grade_samples(samples, GradingOptions(use_stored_score=True))[0].tolist() == [True]
+    assert grade_samples(samples)[0].tolist() == [False]
+    assert grade_samples(samples, use_stored_score=True)[0].tolist() == [True]
 
 
 # ------------------------------------------------------------------ the formulas alone

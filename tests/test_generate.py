@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from lengthwise.cli import main
 from lengthwise.evaluation.generate import Completion, Problem, build_prompts, read_problems, rows_for
-from lengthwise.evaluation.report import GradingOptions, grade_samples
+from lengthwise.evaluation.report import grade_samples
 from lengthwise.evaluation.schema import EvalInputError, read_generations
 
 HAVE_VLLM = importlib.util.find_spec("vllm") is not None
@@ -104,7 +104,7 @@ def test_rows_are_the_eval_schema_and_eval_grades_them(tmp_path, verl_parquet):
     out = tmp_path / "gen.jsonl"
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
     samples = read_generations([out])
-    correct, _ = grade_samples(samples, GradingOptions())
+    correct, _ = grade_samples(samples)
     assert correct.tolist() == [True, False, True, False]  # the empty response counts as wrong
     assert [s.num_tokens for s in samples] == [9, 4, 5, 0]
 

@@ -21,11 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .inputs import InputFileError, load_yaml_file, load_yaml_text
 from .registry import Registry, StrategyParamsError, UnknownStrategyError, format_validation_error, get_registry
+from .scoring.options import GradeOptions
 from .strategy import DifficultyEstimator, RewardShaper, Schedule
 
 __all__ = [
     "StrategyRef",
-    "ScoringConfig",
     "TrainingConfig",
     "LengthwiseConfig",
     "ConfigError",
@@ -54,22 +54,6 @@ class StrategyRef(_Model):
 
     name: str = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
-
-
-class ScoringConfig(_Model):
-    """How responses are graded before shaping (the Rust scorer's options)."""
-
-    answer_after_think: bool = Field(
-        True, description="grade only the text after the last </think> when one is present"
-    )
-    require_think_close: bool = Field(
-        False, description="a response with no </think> is wrong (DeepCompress's format rule)"
-    )
-    fallback: Literal["none", "answer_is", "last_number"] = Field(
-        "none", description="what to extract when there is no \\boxed{}"
-    )
-    cap_grading: bool = Field(True, description="grade clip(y, L_t): an answer past the cap never counts")
-    math_verify_timeout_s: float = Field(5.0, gt=0, description="hard per-item timeout of the fallback")
 
 
 class TrainingConfig(_Model):
@@ -133,7 +117,7 @@ class LengthwiseConfig(_Model):
     schedule: StrategyRef
     reward: StrategyRef
     difficulty: StrategyRef | None = None
-    scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+    scoring: GradeOptions = Field(default_factory=GradeOptions)  # the scorer's options (lengthwise.scoring)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
 
     @field_validator("schedule", "reward", "difficulty", mode="before")

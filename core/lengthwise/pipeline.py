@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .batch import Difficulty, RolloutBatch, ShapedRewards
-from .config import LengthwiseConfig, ScoringConfig, Strategies, build_strategies
+from .config import LengthwiseConfig, Strategies, build_strategies
+from .scoring.options import GradeOptions
 
 __all__ = ["LengthController", "StepResult", "answer_flags", "cap_char_offsets", "grade_with"]
 
@@ -69,7 +70,7 @@ class StepResult:
 
 
 def grade_with(
-    scoring: ScoringConfig,
+    scoring: GradeOptions,
     responses: Sequence[str],
     ground_truths: Sequence[str],
     cap_offsets: Sequence[int | None] | None = None,
@@ -80,22 +81,19 @@ def grade_with(
     return grade_detailed(
         list(responses),
         list(ground_truths),
-        cap_char_offsets=list(cap_offsets) if (cap_offsets is not None and scoring.cap_grading) else None,
-        answer_after_think=scoring.answer_after_think,
-        require_think_close=scoring.require_think_close,
-        fallback=scoring.fallback,
-        timeout_s=scoring.math_verify_timeout_s,
+        cap_char_offsets=list(cap_offsets) if cap_offsets is not None else None,
+        options=scoring,
     )
 
 
 class LengthController:
     """Holds a run's schedule, difficulty estimator and reward shaper."""
 
-    def __init__(self, strategies: Strategies, scoring: ScoringConfig | None = None) -> None:
+    def __init__(self, strategies: Strategies, scoring: GradeOptions | None = None) -> None:
         self.schedule = strategies.schedule
         self.reward = strategies.reward
         self.difficulty = strategies.difficulty
-        self.scoring = scoring or ScoringConfig()
+        self.scoring = scoring or GradeOptions()
 
     @classmethod
     def from_config(cls, config: LengthwiseConfig) -> "LengthController":

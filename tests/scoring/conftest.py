@@ -7,6 +7,8 @@ conformance run and the benchmark ratios can be quoted without re-running with `
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 _REPORT: list[tuple[str, list[str]]] = []
@@ -22,3 +24,17 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_sep("=", title)
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def scenario():
+    """tests/scoring/scenario.py (run a scorer scenario in its own process, under a time limit);
+    loaded by path because the tests run with --import-mode=importlib."""
+    import importlib.util
+    import pathlib
+
+    spec = importlib.util.spec_from_file_location("scoring_scenario", pathlib.Path(__file__).with_name("scenario.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

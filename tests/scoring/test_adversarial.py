@@ -21,6 +21,7 @@ import warnings
 import pytest
 
 from lengthwise import _scoring, scoring
+from lengthwise.scoring import executor
 
 WORKERS = 2
 RUST_BOUND_S = 5.0  # a Rust-only call on any input here
@@ -176,17 +177,28 @@ def test_surrogates_become_replacement_characters():
     assert _scoring.extract(text, cap_char_offset=14) == ("1", False)
 
 
-def _pool_pids() -> list[int]:
-    return [w.proc.pid for w in scoring._POOL._workers if w.state != "dead"]
+def _pool_pids(state: str | None = None) -> list[int]:
+    return [pid for pid, st in executor.get_pool().snapshot() if state is None or st == state]
+
+
+def _wait_for(predicate, limit_s: float = 60.0) -> bool:
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < limit_s:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_killed_idle_worker_is_replaced():
-    scoring.grade(["\\boxed{x^{-1}}"], ["\\frac{1}{x}"], workers=WORKERS)
+    # Two distinct items start two workers (the pool grows with demand).
+    scoring.grade(["\\boxed{x^{-1}}", "\\boxed{3x^{-1}}"], ["\\frac{1}{x}", "\\frac{3}{x}"], workers=WORKERS)
+    assert _wait_for(lambda: len(_pool_pids("idle")) == WORKERS)
     pids = _pool_pids()
-    assert pids
-    for w in scoring._POOL._workers:  # the workers this test's pool started
-        os.kill(w.proc.pid, signal.SIGKILL)
-        w.proc.join(timeout=5)
+    for pid in pids:  # the workers this test's pool started
+        os.kill(pid, signal.SIGKILL)
+    # The pool notices each death (end of file on its pipe) and starts a replacement.
+    assert _wait_for(lambda: not set(pids) & set(_pool_pids()))
     (r,) = scoring.grade_detailed(["\\boxed{2x^{-1}}"], ["\\frac{2}{x}"], workers=WORKERS)
     assert (r.path, r.correct) == ("math_verify", True)
     assert not set(pids) & set(_pool_pids())
@@ -201,24 +213,21 @@ def test_worker_killed_mid_item_gives_error_not_hang():
     def run():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            out["r"] = scoring.grade_detailed(["\\boxed{1}"], ["9^{9^{9}}"], timeout_s=120, workers=WORKERS)
+            out["r"] = scoring.grade_detailed(["\\boxed{1}"], ["9^{9^{9}}"], timeout_s=120, batch_timeout_s=120,
+                                              workers=WORKERS)
         out["warnings"] = [str(w.message) for w in caught]
 
     t0 = time.perf_counter()
     th = threading.Thread(target=run)
     th.start()
-    busy = None
-    while busy is None and time.perf_counter() - t0 < 30:
-        busy = next((w for w in list(scoring._POOL._workers) if w.state == "busy"), None)
-        time.sleep(0.05)
-    assert busy is not None, "the item never reached a worker"
-    os.kill(busy.proc.pid, signal.SIGKILL)
+    assert _wait_for(lambda: bool(_pool_pids("busy")), 30), "the item never reached a worker"
+    os.kill(_pool_pids("busy")[0], signal.SIGKILL)
     th.join(timeout=60)
     assert not th.is_alive()
     assert time.perf_counter() - t0 < 60  # far below the 120 s deadline
     (r,) = out["r"]
     assert (r.path, r.correct) == ("error", False)
-    assert any("worker died" in m for m in out["warnings"])
+    assert any("worker died (killed by SIGKILL)" in m for m in out["warnings"])
     (after,) = scoring.grade_detailed(["\\boxed{x^{-1}}"], ["\\frac{1}{x}"], workers=WORKERS)
     assert (after.path, after.correct) == ("math_verify", True)
 
@@ -236,6 +245,7 @@ def test_worker_killed_mid_item_gives_error_not_hang():
         (lambda: scoring.grade(["a"], ["1"], cap_char_offsets=[1, 2]), ValueError, "2 entries for 1"),
         (lambda: scoring.grade(["a"], ["1"], fallback="guess"), ValueError, "fallback must be one of"),
         (lambda: scoring.grade(["a"], ["1"], timeout_s=0), ValueError, "timeout_s must be"),
+        (lambda: scoring.grade(["a"], ["1"], timout_s=1), TypeError, "unknown grading option"),
         (lambda: scoring.grade(["a"], ["1"], workers=0), ValueError, "workers must be"),
         (lambda: _scoring.decide(1, "1"), TypeError, "must be str"),
         (lambda: _scoring.canonicalize(None), TypeError, "must be str"),
@@ -259,7 +269,7 @@ def test_type_stub_matches_the_extension():
     import inspect
     import pathlib
 
-    stub = pathlib.Path(scoring.__file__).with_name("_scoring.pyi")
+    stub = pathlib.Path(_scoring.__file__).with_name("_scoring.pyi")
     tree = ast.parse(stub.read_text(encoding="utf-8"))
     declared = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
     exported = {n for n in dir(_scoring) if not n.startswith("_") and callable(getattr(_scoring, n))}

@@ -73,11 +73,12 @@ def verdicts():
     rust = [_scoring.decide(a, g) for a, g, _, _ in ROWS]
     # math-verify on the same canonical strings the facade would send it, under the pool's
     # hard deadline (10^{10^{10}} would otherwise run for hours).
-    mv = scoring._pool(WORKERS).run(pairs, TIMEOUT_S)
+    mv = scoring.math_verify_batch(pairs, timeout_s=TIMEOUT_S, batch_timeout_s=3600, workers=WORKERS)
     facade = scoring.grade_detailed(
         [response(a) for a, _, _, _ in ROWS],
         [g for _, g, _, _ in ROWS],
         timeout_s=TIMEOUT_S,
+        batch_timeout_s=3600,
         workers=WORKERS,
     )
     return {"rust": rust, "mv": mv, "facade": facade}

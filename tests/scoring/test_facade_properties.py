@@ -153,7 +153,7 @@ def test_fast_path_against_math_verify(data, q, other):
     else:
         assert v is not True, f"{answer!r} vs {gold!r}: different values, fast path says True"
     a_c, g_c = _scoring.canonicalize(answer), _scoring.canonicalize(gold)
-    ((status, mv),) = scoring._pool(WORKERS).run([(a_c, g_c)], TIMEOUT_S)
+    ((status, mv),) = scoring.math_verify_batch([(a_c, g_c)], timeout_s=TIMEOUT_S, workers=WORKERS)
     if v is True and status == "ok":
         assert mv is not False, f"{answer!r} vs {gold!r}: fast path True, math-verify False"
     if v is False and status == "ok":

@@ -21,6 +21,24 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+_FLAGS = {"timeout_s": "--timeout", "batch_timeout_s": "--batch-timeout", "workers": "--workers"}
+
+
+def _flag_error(err: ValueError) -> str:
+    """A GradeOptions error in the flags' words: ``--timeout: timeout_s must be ... got 1e+09``."""
+    from pydantic import ValidationError
+
+    from ..scoring.options import describe_error
+
+    if not isinstance(err, ValidationError):
+        return str(err)
+    parts = []
+    for e in err.errors():
+        field = str(e["loc"][0]) if e["loc"] else ""
+        parts.append(f"{_FLAGS.get(field, '--' + field.replace('_', '-'))}: {describe_error(e)}")
+    return "; ".join(parts)
+
+
 def _aes_weights(value: str):
     from .metrics import AESWeights
 
@@ -47,9 +65,11 @@ def _aes_weights(value: str):
     "--fallback", type=click.Choice(["none", "answer_is", "last_number"]), default="none", show_default=True,
     help="what to extract when a response has no \\boxed{}",
 )
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
-              help="math-verify seconds per undecided answer")
-@click.option("--workers", type=click.IntRange(min=1), help="math-verify worker processes")
+@click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True,
+              help="math-verify seconds per undecided answer, at most 3600")
+@click.option("--batch-timeout", "batch_timeout_s", type=float, default=60.0, show_default=True,
+              help="math-verify seconds for all of a run's undecided answers; the rest count as wrong")
+@click.option("--workers", type=int, help="math-verify worker processes (default: CPUs, at most 8)")
 @click.option("--ci", type=click.Choice(["normal", "bootstrap"]), default="normal", show_default=True,
               help="how the 95% CI of Pass@1 over problems is computed")
 @click.option("--bootstrap-samples", type=click.IntRange(min=1), default=2000, show_default=True)
@@ -63,7 +83,7 @@ def _aes_weights(value: str):
               help="write every sample's verdict and token count as JSONL")
 def eval_cmd(
     generations, base, model, benchmark, tokenizer, use_stored_score, answer_after_think, require_think_close,
-    fallback, timeout_s, workers, ci, bootstrap_samples, seed, aes_weights, no_average, csv_path, md_path, samples_out,
+    fallback, timeout_s, batch_timeout_s, workers, ci, bootstrap_samples, seed, aes_weights, no_average, csv_path, md_path, samples_out,
 ) -> None:
     """Grade GENERATIONS and print Pass@1, mean tokens, ΔAcc, CR and AES per model × benchmark.
 
@@ -72,21 +92,26 @@ def eval_cmd(
     """
     import json
 
+    from ..scoring import GradeOptions
     from . import report as R
     from .schema import parse_sources, read_generations
 
     weights = _aes_weights(aes_weights)
+    try:  # checked before any file is read: a bad value is one line, exit 2
+        options = GradeOptions(
+            answer_after_think=answer_after_think, require_think_close=require_think_close, fallback=fallback,
+            timeout_s=timeout_s, batch_timeout_s=batch_timeout_s, workers=workers,
+        )
+    except ValueError as err:
+        _fail(_flag_error(err))
+        return
     try:
         samples = read_generations(parse_sources(generations), model=model, benchmark=benchmark)
         models = list(dict.fromkeys(s.model for s in samples))
         if base is not None and base not in models:
             raise EvalInputError(f"--base {base!r} is not among the models read: {', '.join(models)}")
         tok = R.load_tokenizer(tokenizer) if tokenizer else None
-        options = R.GradingOptions(
-            answer_after_think=answer_after_think, require_think_close=require_think_close, fallback=fallback,
-            timeout_s=timeout_s, workers=workers, use_stored_score=use_stored_score,
-        )
-        correct, answered = R.grade_samples(samples, options)
+        correct, answered = R.grade_samples(samples, options, use_stored_score=use_stored_score)
         tokens, sources = R.count_tokens(samples, tok)
         rows = R.build_table(
             samples, correct, tokens, sources, answered=answered, base=base, ci=ci,

@@ -34,11 +34,11 @@ from typing import Any
 
 import numpy as np
 
+from ..scoring.options import GradeOptions
 from . import metrics as M
 from .schema import EvalInputError, Sample
 
 __all__ = [
-    "GradingOptions",
     "grade_samples",
     "load_tokenizer",
     "count_tokens",
@@ -54,21 +54,13 @@ AVERAGE = "average"
 TOKEN_SOURCES = ("stored", "tokenizer", "estimate", "missing")
 
 
-@dataclass(frozen=True)
-class GradingOptions:
-    """How responses are graded (the scorer's options, as in a lengthwise config's ``scoring``)."""
+def grade_samples(
+    samples: Sequence[Sample], options: GradeOptions | None = None, *, use_stored_score: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(correct, answered)`` boolean arrays, one entry per sample, graded with ``options``
+    (the scorer's :class:`~lengthwise.scoring.GradeOptions`; default: its defaults).
 
-    answer_after_think: bool = True
-    require_think_close: bool = False
-    fallback: str = "none"
-    timeout_s: float = 5.0
-    workers: int | None = None
-    use_stored_score: bool = False
-
-
-def grade_samples(samples: Sequence[Sample], options: GradingOptions = GradingOptions()) -> tuple[np.ndarray, np.ndarray]:
-    """``(correct, answered)`` boolean arrays, one entry per sample.
-
+    ``use_stored_score``: trust a file's own verdict where it has one.
     ``answered``: the scorer extracted an answer (stored verdicts count as answered).
     """
     from ..scoring import grade_detailed
@@ -78,9 +70,9 @@ def grade_samples(samples: Sequence[Sample], options: GradingOptions = GradingOp
     answered = np.zeros(n, dtype=bool)
     todo: list[int] = []
     for i, s in enumerate(samples):
-        if options.use_stored_score and s.stored_problem is not None:
+        if use_stored_score and s.stored_problem is not None:
             raise EvalInputError(s.stored_problem)
-        if options.use_stored_score and s.stored_correct is not None:
+        if use_stored_score and s.stored_correct is not None:
             correct[i] = s.stored_correct
             answered[i] = True
         elif not s.response:
@@ -93,11 +85,7 @@ def grade_samples(samples: Sequence[Sample], options: GradingOptions = GradingOp
         results = grade_detailed(
             [samples[i].response for i in todo],  # type: ignore[misc]
             [samples[i].ground_truth for i in todo],  # type: ignore[misc]
-            answer_after_think=options.answer_after_think,
-            require_think_close=options.require_think_close,
-            fallback=options.fallback,  # type: ignore[arg-type]
-            timeout_s=options.timeout_s,
-            workers=options.workers,
+            options=options,
         )
         for i, r in zip(todo, results):
             correct[i] = r.correct

@@ -34,9 +34,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..batch import RolloutBatch
-from ..config import ScoringConfig
 from ..pipeline import LengthController, StepResult, answer_flags, cap_char_offsets, grade_with
-from ..scoring import GradeResult, GradingStats
+from ..scoring import GradeOptions, GradeResult, GradingStats
 
 __all__ = [
     "RECORD_KEYS",
@@ -85,7 +84,7 @@ def grade_from_record(record: Mapping[str, Any]) -> GradeResult:
 
 
 def grade_response(
-    scoring: ScoringConfig,
+    scoring: GradeOptions,
     text: str,
     token_ids: Sequence[int],
     ground_truth: str,
