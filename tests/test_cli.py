@@ -86,7 +86,7 @@ def test_missing_file_is_exit_2(tmp_path):
 
 
 PLUGIN_OF = {"dapo": "lengthwise-baselines", "deepcompress": "lengthwise-deepcompress", "laser": "lengthwise-laser",
-             "siri": "lengthwise-siri"}
+             "siri": "lengthwise-siri", "cpu-tiny": "lengthwise-siri"}
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=[c.stem for c in CONFIGS])

@@ -178,3 +178,13 @@ def test_ctrl_c_stops_verl_and_ray_and_leaves_no_process(tmp_path):
     assert "interrupted: stopping verl and Ray" in proc.stderr.read().decode()
     time.sleep(2)
     assert _processes_with(marker) == []
+
+
+def test_ray_that_cannot_start_is_one_clear_error(tmp_path):
+    cfg = tmp_path / "e2e.yaml"
+    cfg.write_text(CONFIG)
+    env = dict(os.environ, RAY_ADDRESS="127.0.0.1:1")  # no Ray cluster there: ray.init fails
+    proc = subprocess.run([sys.executable, "-m", "lengthwise.cli", "train", str(cfg), "trainer.total_training_steps=1"],
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: Ray could not start: ")

@@ -89,10 +89,16 @@ def test_dry_run_accepts_each_paper_config(dry_runs, stem):
     sched = lengthwise.build_strategies(lw).schedule
     assert cfg["data"]["max_response_length"] == sched.max_cap
     assert cfg["actor_rollout_ref"]["rollout"]["response_length"] == sched.max_cap
-    assert cfg["actor_rollout_ref"]["rollout"]["name"] == "vllm"
+    cpu = lw.training.device == "cpu"  # configs/cpu-tiny.yaml: verl on the CPU backend
+    assert cfg["actor_rollout_ref"]["rollout"]["name"] == ("hf" if cpu else "vllm")
+    assert cfg["trainer"]["v1"]["trainer_mode"] == ("lengthwise_cpu" if cpu else "sync")
     assert cfg["algorithm"]["adv_estimator"] == "grpo"
-    assert cfg["lengthwise"]["config_path"] == str(path)
-    assert cfg["ray_kwargs"]["ray_init"]["runtime_env"]["env_vars"][CONFIG_ENV_VAR] == str(path)
+    if lw.training.assets is None:
+        assert cfg["lengthwise"]["config_path"] == str(path)
+    else:  # the effective config names the prepared model and data
+        effective = load_config(cfg["lengthwise"]["config_path"])
+        assert effective.schedule == lw.schedule and effective.training.train_files
+    assert cfg["ray_kwargs"]["ray_init"]["runtime_env"]["env_vars"][CONFIG_ENV_VAR] == cfg["lengthwise"]["config_path"]
     assert cfg["reward"]["reward_manager"]["name"] == "LengthwiseRewardManager"
     assert cfg["trainer"]["v1"]["sampler"]["custom_sampler"]["name"] == "LengthwiseReplayBuffer"
     assert cfg["trainer"]["experiment_name"] == lw.name
@@ -345,13 +351,20 @@ def test_lengthwise_overrides_reach_the_run(tmp_path):
     assert Path(path).name == Path(SIRI).name  # experiment name unchanged
 
 
-def test_gpu_requirements_are_reported():
-    res = run(SIRI, "--dry-run")
-    line = next(row for row in res.output.splitlines() if row.startswith("#   gpu run"))
+def test_gpu_requirements_are_reported(tmp_path):
     import importlib.util
 
+    res = run(SIRI, "--dry-run")
+    line = next(row for row in res.output.splitlines() if row.startswith("#   gpu run"))
     vllm = "ok" if importlib.util.find_spec("vllm") else "missing (pip install 'lengthwise[vllm]')"
-    assert f"vllm: {vllm}" in line and "flash-attn: " in line and "math-verify: " in line
+    assert f"vllm: {vllm}" in line and "math-verify: " in line
+    # flash-attn only matters when the config opts in (the shipped configs use sdpa)
+    assert "flash-attn" not in line
+    opted = tmp_path / "fa2.yaml"
+    opted.write_text(Path(SIRI).read_text().replace("training:\n", "training:\n  attn_implementation: flash_attention_2\n", 1))
+    res = run(str(opted), "--dry-run")
+    line = next(row for row in res.output.splitlines() if row.startswith("#   gpu run"))
+    assert "flash-attn: " in line
 
 
 def test_missing_data_file_names_the_prepare_data_command(data_files):
@@ -365,3 +378,20 @@ def test_missing_data_file_names_the_prepare_data_command(data_files):
     assert res.output.strip() == (
         f"error: data.val_files: {expected} does not exist; write it with "
         f"`lengthwise prepare-data aime24 --out {data_files / 'data'}`")
+
+
+def test_ray_start_failure_is_recognised_in_verl_output():
+    from lengthwise.verl_adapter.launcher import ray_start_failure
+
+    failed = (
+        'Traceback (most recent call last):\n  File "/x/verl/trainer/main_ppo.py", line 85, in run_ppo\n'
+        '    ray.init(**OmegaConf.to_container(ray_init_kwargs))\n'
+        '  File "/x/ray/_private/worker.py", line 1661, in init\n    raise ValueError(\n'
+        "ValueError: When connecting to an existing cluster, num_cpus and num_gpus must not be provided.\n\n"
+        "Set the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.\n"
+    )
+    assert ray_start_failure(failed) == (
+        "ValueError: When connecting to an existing cluster, num_cpus and num_gpus must not be provided."
+    )
+    other = 'Traceback (most recent call last):\n  File "/x/verl/trainer/ppo/v1/trainer_base.py", line 9, in fit\nKeyError: \'x\'\n'
+    assert ray_start_failure(other) is None

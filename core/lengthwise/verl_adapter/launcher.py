@@ -33,7 +33,7 @@ from ..config import (
 )
 from .overrides import CONFIG_ENV_VAR, build_overrides, parse_override
 
-__all__ = ["train", "launch_command", "stop_process_group"]
+__all__ = ["train", "launch_command", "stop_process_group", "ray_start_failure"]
 
 _TRAINER_MODULE = "verl.trainer.main_ppo"
 
@@ -107,8 +107,9 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
     own, verl_args = split_overrides(overrides)
     try:
         config = load_config(config_file, own)
-        if config.training.assets is not None and not (dry_run or print_command):
-            # built-in model and data (cpu-tiny), made on first use; the effective config names them
+        if config.training.assets is not None:
+            # built-in model and data (cpu-tiny), made on first use (about a minute on 2 cores,
+            # then cached); the effective config names them
             from ..demo.assets import resolve_assets
 
             config = resolve_assets(config, log=lambda m: click.echo(m, err=True))
@@ -173,7 +174,8 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
         env.update(CPU_ENV)
     # Its own process group: Ctrl-C reaches verl once (forwarded below), and whatever verl and
     # Ray leave in the group goes with it.
-    proc = subprocess.Popen(launch_command(argv), env=env, start_new_session=True)
+    proc = subprocess.Popen(launch_command(argv), env=env, start_new_session=True, stderr=subprocess.PIPE)
+    tail = _StderrTail(proc.stderr)
     try:
         code = proc.wait()
     except KeyboardInterrupt:
@@ -181,9 +183,70 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
         stop_process_group(proc)
         sys.exit(130)
     stop_process_group(proc, grace_s=0)
+    tail.join()
     if code != 0:
-        click.echo(f"error: verl exited with code {code} (its output is above)", err=True)
+        ray_error = ray_start_failure(tail.text())
+        if ray_error:
+            click.echo(f"error: Ray could not start: {ray_error} (verl's output is above)", err=True)
+        else:
+            click.echo(f"error: verl exited with code {code} (its output is above)", err=True)
     sys.exit(code)
+
+
+class _StderrTail:
+    """Copies the child's stderr to ours as it comes (progress bars included) and keeps its end."""
+
+    def __init__(self, stream, keep: int = 64 * 1024) -> None:
+        import threading
+
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._keep = keep
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream) -> None:
+        out = getattr(sys.stderr, "buffer", None)
+        while True:
+            chunk = os.read(stream.fileno(), 65536)
+            if not chunk:
+                break
+            if out is not None:
+                out.write(chunk)
+                out.flush()
+            else:
+                sys.stderr.write(chunk.decode("utf-8", "replace"))
+            self._chunks.append(chunk)
+            self._size += len(chunk)
+            while self._size > self._keep and len(self._chunks) > 1:
+                self._size -= len(self._chunks.pop(0))
+
+    def join(self, timeout: float = 5.0) -> None:
+        self._thread.join(timeout)
+
+    def text(self) -> str:
+        return b"".join(self._chunks).decode("utf-8", "replace")
+
+
+# Where a failed ray.init() shows in verl's output (a traceback through ray.init / Ray's node
+# start-up, or Ray's own "could not start" messages).
+_RAY_START = ("in ray.init", "ray/_private/node.py", "ray/_private/services.py", "Failed to start the GCS",
+              "Could not find any running Ray instance", "RaySystemError", "raylet failed")
+
+
+def ray_start_failure(stderr_text: str) -> str | None:
+    """The last exception line of ``stderr_text`` when it shows that Ray did not start, else None."""
+    import re
+
+    in_init = re.search(r'ray/_private/worker\.py", line \d+, in init\b', stderr_text)
+    if not in_init and not any(marker in stderr_text for marker in _RAY_START):
+        return None
+    lines = [ln.strip() for ln in stderr_text.splitlines() if ln.strip()]
+    for line in reversed(lines):
+        head = line.split(":", 1)[0]
+        if head.endswith(("Error", "Exception")) and " " not in head:
+            return line
+    return lines[-1] if lines else "see the output above"
 
 
 def stop_process_group(proc: subprocess.Popen, grace_s: float = 60.0) -> None:
