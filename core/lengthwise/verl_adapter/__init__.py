@@ -19,6 +19,9 @@ path`` + ``default_agent_loop``         :class:`agent_loop.LengthwiseSingleTurnA
 ``lengthwise.config_path``              the lengthwise YAML (:mod:`.state`)                    all
 ======================================  =====================================================  ============
 
+On a machine without a GPU, :mod:`.cpu` (``training.device: cpu``) adds a CPU platform, an HF
+rollout and a gloo worker through verl's registries, so the same trainer runs on the host CPU.
+
 :func:`state.adapter_overrides` gives the hydra overrides; :func:`state.wiring_problems` checks a
 composed config. Importing this package is cheap: the submodules (and verl) load on first use.
 """
