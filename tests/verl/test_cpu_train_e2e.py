@@ -73,7 +73,7 @@ def _train(cfg: Path, ckpt: Path, trace: Path, metrics: Path, steps: int, log: P
         f"+ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH={metrics}",
     ]
     with log.open("w") as out:
-        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=1500, env=dict(os.environ))
+        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=1500, env=dict(os.environ), cwd=log.parent)
     assert proc.returncode == 0, log.read_text()[-4000:]
 
 
@@ -161,7 +161,7 @@ def test_ctrl_c_stops_verl_and_ray_and_leaves_no_process(tmp_path):
         f"trainer.default_local_dir={tmp_path / 'ckpt'}",
         f"+ray_kwargs.ray_init.runtime_env.env_vars.LENGTHWISE_ROLLOUT_TRACE={trace}",
     ]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
     try:
         deadline = time.monotonic() + 900
         while not (trace.exists() and '"batch"' in trace.read_text()):  # training is under way
@@ -185,6 +185,6 @@ def test_ray_that_cannot_start_is_one_clear_error(tmp_path):
     cfg.write_text(CONFIG)
     env = dict(os.environ, RAY_ADDRESS="127.0.0.1:1")  # no Ray cluster there: ray.init fails
     proc = subprocess.run([sys.executable, "-m", "lengthwise.cli", "train", str(cfg), "trainer.total_training_steps=1"],
-                          capture_output=True, text=True, timeout=600, env=env)
+                          capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
     assert proc.returncode != 0
     assert proc.stderr.strip().splitlines()[-1].startswith("error: Ray could not start: ")

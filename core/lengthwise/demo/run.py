@@ -202,6 +202,7 @@ def run_demo(
         "trainer.logger=[console,file]",
         f"+ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH={metrics_src}",
         f"data.seed={settings.seed}",
+        f"hydra.run.dir={out_dir / 'hydra'}",  # verl's hydra log goes with the results, not into the cwd
         f"actor_rollout_ref.rollout.seed={settings.seed}",
         # Held-out evaluation: greedy, the whole split in one batch; the tiny model's context.
         # greedy: verl 0.9.1 V1 samples validation at val_kwargs.temperature and ignores do_sample
