@@ -23,7 +23,6 @@ the CPU backend (:mod:`lengthwise.verl_adapter.cpu`):
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import subprocess
@@ -37,6 +36,7 @@ from typing import Any
 import yaml
 
 from ..config import LengthwiseConfig, build_strategies
+from ..evaluation.schema import finite_float as _num
 
 __all__ = ["DemoSettings", "DemoResult", "run_demo", "demo_rows", "DemoRunError"]
 
@@ -84,12 +84,6 @@ class DemoResult:
         d["out_dir"] = str(self.out_dir)
         d["plots"] = [str(p) for p in self.plots]
         return d
-
-
-def _num(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return float(v) if math.isfinite(v) else None
 
 
 def _read_verl_rows(path: Path) -> list[dict[str, Any]]:

@@ -57,6 +57,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from .metrics import pareto_front  # noqa: E402
 from .report import AVERAGE, ResultRow, read_csv  # noqa: E402
 from .schema import EvalInputError, loads, read_text_file  # noqa: E402
+from .schema import finite_float as _num  # noqa: E402
 
 __all__ = [
     "DPI",
@@ -229,12 +230,6 @@ def read_metrics(path: str | Path) -> list[dict[str, Any]]:
     if not rows:
         raise EvalInputError(f"{path}: no rows")
     return rows
-
-
-def _num(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return float(v) if math.isfinite(v) else None
 
 
 class _Series:

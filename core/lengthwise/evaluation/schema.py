@@ -69,10 +69,18 @@ __all__ = [
     "parse_sources",
     "read_generations",
     "VERL_KEYS",
+    "finite_float",
 ]
 
 #: Largest generation or metrics file read (bytes); ``LENGTHWISE_MAX_INPUT_BYTES`` overrides it.
 MAX_FILE_BYTES = 4 << 30
+
+
+def finite_float(value: Any) -> float | None:
+    """``value`` as a float when it is a finite int or float (not a bool), else None (metric rows)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
 
 
 def max_file_bytes() -> int:
