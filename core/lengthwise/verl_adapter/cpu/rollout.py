@@ -35,7 +35,7 @@ import os
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generator, Optional
 
 import ray
@@ -66,7 +66,6 @@ class _Request:
     prompt_ids: list[int]
     max_tokens: int
     future: asyncio.Future
-    submitted: float = field(default_factory=time.monotonic)
 
 
 def _sampling_key(params: dict[str, Any]) -> tuple[float, float, int]:
@@ -93,7 +92,6 @@ class HFRolloutServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: asyncio.Task | None = None
         self._lock = threading.Lock()  # one generate or weight load at a time
-        self._batches = 0
         self._seed = int(getattr(config, "seed", 0) or 0)
         self.stats = {"requests": 0, "batches": 0, "generate_s": 0.0, "tokens": 0, "weight_loads": 0}
 
@@ -177,9 +175,9 @@ class HFRolloutServer:
             # Requests of one agent-loop step arrive within milliseconds of each other.
             await asyncio.sleep(_GATHER_S)
             self._wakeup.clear()
+            limit = max(1, int(getattr(self.config, "max_num_seqs", 256) or 256))
             while self._queues:
                 key = next(iter(self._queues))
-                limit = max(1, int(getattr(self.config, "max_num_seqs", 256) or 256))
                 batch = self._queues[key][:limit]
                 rest = self._queues[key][limit:]
                 if rest:
@@ -218,12 +216,11 @@ class HFRolloutServer:
         if not greedy:
             kwargs.update(temperature=temperature, top_p=top_p, top_k=top_k if top_k > 0 else 0)
         with self._lock:
-            self._batches += 1
-            torch.manual_seed(self._seed * 1_000_003 + self._batches)
+            self.stats["batches"] += 1
+            torch.manual_seed(self._seed * 1_000_003 + self.stats["batches"])
             t0 = time.monotonic()
             out = self._model.generate(input_ids=ids, attention_mask=mask, **kwargs)
             self.stats["generate_s"] += time.monotonic() - t0
-            self.stats["batches"] += 1
         new = out.sequences[:, width:]
         logprobs = None
         if kwargs["output_logits"] and out.logits:
