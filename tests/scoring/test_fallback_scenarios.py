@@ -228,12 +228,9 @@ print(json.dumps({"r": [r.correct, r.path], "took": took, "gone": gone, "after":
             f"{out['took']:.2f} s, workers gone: {out['gone']}, next call {out['after']}")
 
 
-def test_worker_kills_itself_at_its_deadline(scenario, scoring_report):
-    """With no parent left to kill it, a worker on a power tower ends at the item's deadline by
-    its own kernel timer (SIGALRM, default action: no Python code needs to run). Driven here by
-    hand over the worker protocol, never answering or killing it."""
-    from lengthwise.scoring.protocol import read_frame, write_frame
-
+def _worker_by_hand(scenario):
+    """A math-verify worker started as the executor starts one, driven by the test over its pipes:
+    returns (process, request write end, reply read end)."""
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     proc = subprocess.Popen(
@@ -242,6 +239,16 @@ def test_worker_kills_itself_at_its_deadline(scenario, scoring_report):
     )
     os.close(req_r)
     os.close(rep_w)
+    return proc, req_w, rep_r
+
+
+def test_worker_kills_itself_at_its_deadline(scenario, scoring_report):
+    """With no parent left to kill it, a worker on a power tower ends at the item's deadline by
+    its own kernel timer (SIGALRM, default action: no Python code needs to run). Driven here by
+    hand over the worker protocol, never answering or killing it."""
+    from lengthwise.scoring.protocol import read_frame, write_frame
+
+    proc, req_w, rep_r = _worker_by_hand(scenario)
     try:
         assert "ready" in read_frame(rep_r)
         write_frame(req_w, {"id": 7, "answer": "1", "gold": "1", "timeout_s": 30})
@@ -262,16 +269,9 @@ def test_worker_kills_itself_at_its_deadline(scenario, scoring_report):
 
 
 def test_idle_worker_exits_when_its_request_pipe_closes(scenario):
-    req_r, req_w = os.pipe()
-    rep_r, rep_w = os.pipe()
-    proc = subprocess.Popen(
-        [sys.executable, executor._WORKER, str(os.getpid()), str(req_r), str(rep_w)],
-        pass_fds=(req_r, rep_w), env=scenario.env(), stdout=subprocess.DEVNULL,
-    )
-    os.close(req_r)
-    os.close(rep_w)
     from lengthwise.scoring.protocol import read_frame
 
+    proc, req_w, rep_r = _worker_by_hand(scenario)
     try:
         assert "ready" in read_frame(rep_r)
         os.close(req_w)
