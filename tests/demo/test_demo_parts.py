@@ -28,12 +28,29 @@ def test_answer_by_hand():
     p = Problem(level=3, start=(3, 4), ops=(("+", 5), ("-", 2)), style="expr")
     assert p.answer == 15
     assert prompt_text(p) == "Q : Compute 3 * 4 + 5 - 2 .\n"
-    trace = solution_trace(p, checks=1)
+    # filler line i is FILLER[(i + 15) % 4]: FILLER[3], then FILLER[0]
+    trace = solution_trace(p, filler=2)
     assert trace.splitlines() == [
-        "<think>", "3 * 4 = 12", "12 + 5 = 17", "17 - 2 = 15",
-        "check : 3 * 4 = 12", "check : 12 + 5 = 17", "check : 17 - 2 = 15",
+        "<think>", "wait , let me be careful here .", "let me think about it step by step .",
+        "3 * 4 = 12", "12 + 5 = 17", "17 - 2 = 15",
         "</think>", "\\boxed{15}",
     ]
+
+
+def test_filler_holds_no_number_and_costs_tokens_only():
+    """The hedging lines carry no digits (nothing to copy wrongly) and each adds 7-9 tokens + newline."""
+    from lengthwise.demo.tasks import FILLER
+
+    tok = build_tokenizer()
+    assert not any(ch.isdigit() for line in FILLER for ch in line)
+    p = Problem(level=2, start=7, ops=(("+", 2), ("-", 3)), style="word")
+    base = len(tok.encode(solution_trace(p, 0)).ids)
+    for k in range(1, 6):
+        extra = len(tok.encode(solution_trace(p, k)).ids) - base
+        assert 8 * k <= extra <= 10 * k
+        assert grade([solution_trace(p, k)], [str(p.answer)]) == [True]
+    with pytest.raises(ValueError, match="filler must be >= 0"):
+        solution_trace(p, -1)
 
 
 @given(st.integers(0, 10_000), st.sampled_from((1, 2, 3, 4)))
@@ -46,7 +63,7 @@ def test_problems_stay_in_range_and_traces_grade_correct(seed, level):
 
 def test_reference_traces_grade_correct_and_wrong_answers_do_not():
     ps = make_problems(60, seed=3)
-    traces = [solution_trace(p, checks=i % 3) for i, p in enumerate(ps)]
+    traces = [solution_trace(p, filler=i % 6) for i, p in enumerate(ps)]
     assert all(grade(traces, [str(p.answer) for p in ps]))
     assert not any(grade(traces, [str(p.answer + 1) for p in ps]))
 
@@ -63,7 +80,7 @@ def test_tokenizer_round_trips_every_prompt_and_trace():
     tok = build_tokenizer()
     unk = tok.token_to_id("[UNK]")
     for i, p in enumerate(make_problems(200, seed=11)):
-        for text in (prompt_text(p), solution_trace(p, checks=i % 3)):
+        for text in (prompt_text(p), solution_trace(p, filler=i % 6)):
             ids = tok.encode(text).ids
             assert unk not in ids
             assert tok.decode(ids) == text

@@ -33,7 +33,7 @@ __all__ = ["resolve_assets", "TinyAssets", "AssetSettings", "default_root", "pre
 
 CHAT_TEMPLATE = "{% for message in messages %}{{ message['content'] }}{% endfor %}"
 DATA_SOURCE = "lengthwise/arith"
-_FORMAT = 1
+_FORMAT = 2  # 2: filler lines instead of re-check rounds
 
 
 def default_root() -> Path:
@@ -52,7 +52,7 @@ class AssetSettings:
     warmup_steps: int = 600
     warmup_batch: int = 32
     warmup_lr: float = 3e-3
-    check_weights: tuple[float, ...] = (1.0, 2.0, 2.0)
+    filler_weights: tuple[float, ...] = (1.0, 1.0, 2.0, 2.0, 2.0, 2.0)
     model: dict[str, int] = field(default_factory=dict)  # ModelSize overrides
 
 
@@ -130,7 +130,7 @@ def prepare_tiny_assets(
     assets = TinyAssets(root, root / "model", root / "tokenizer", root / "data" / "train.parquet", root / "data" / "val.parquet")
     manifest = root / "manifest.json"
     want = {"format": _FORMAT, **asdict(settings)}
-    want["check_weights"] = list(settings.check_weights)
+    want["filler_weights"] = list(settings.filler_weights)
     if manifest.is_file():
         try:
             have = json.loads(manifest.read_text())
@@ -152,7 +152,7 @@ def prepare_tiny_assets(
     warmup(
         model, tok.backend_tokenizer,
         WarmupSettings(steps=settings.warmup_steps, batch_size=settings.warmup_batch,
-                       learning_rate=settings.warmup_lr, check_weights=settings.check_weights),
+                       learning_rate=settings.warmup_lr, filler_weights=settings.filler_weights),
         seed=settings.seed, eos_id=tok.eos_token_id, pad_id=tok.pad_token_id, on_step=on_step,
     )
     model.config.max_position_embeddings = size.max_positions

@@ -19,19 +19,28 @@ agrees with the usual operator precedence: the answer is exact.
 
 Each problem is shown either as an expression ("Compute 3 * 4 + 5 - 2 .") or as a word problem
 ("Ann has 3 boxes with 4 pens each . She buys 5 more pens . ..."). The reference solution is a
-reasoning trace: one line per operation, then ``checks`` redundant re-check rounds that redo
-every line, then the answer::
+reasoning trace: one line per operation, then ``filler`` lines of number-free hedging (the
+first ``filler`` of :data:`FILLER`, in order), then the answer::
 
     <think>
     3 * 4 = 12
     12 + 5 = 17
-    check : 3 * 4 = 12
-    check : 12 + 5 = 17
+    wait , let me look at this again .
+    ok , that seems right .
     </think>
     \\boxed{17}
 
-The re-check rounds add tokens but no information; a warm-up on traces with a random number of
-them gives a verbose model, and length pressure during RL can teach it to drop them.
+Why this shape: verbosity has to cost tokens but not accuracy, and some reasoning has to be
+needed. The hedging lines (7-9 tokens each) carry no numbers and come after the arithmetic, so
+the operation lines copy their operands from the prompt exactly as without them, and the boxed
+answer copies the last ``= N`` past lines that hold no ``=``; the lines are distinct and always
+in the same order, so the model always knows how many it has written. An answer is as likely
+right with them as without: a correctness-only reward has nothing to gain from dropping them,
+and only a length strategy has. The operation lines are the reasoning: a cap below their length
+cuts the answer off. (An earlier version repeated the operation lines as "check" rounds; the
+tiny model made copying errors in them, so even correctness-only GRPO learned to drop them.
+Hedging placed before the arithmetic was no better: it pushed the prompt's numbers out of the
+tiny model's reach.)
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-__all__ = ["Problem", "LEVELS", "make_problem", "make_problems", "solution_trace", "prompt_text", "WORDS"]
+__all__ = ["Problem", "LEVELS", "FILLER", "make_problem", "make_problems", "solution_trace", "prompt_text", "WORDS"]
 
 LEVELS = (1, 2, 3, 4)
 _OPERAND_MAX = {1: 3, 2: 3, 3: 3, 4: 3}
@@ -50,6 +59,14 @@ _NAMES = ("Ann", "Bob", "Cal", "Dee", "Eve", "Fin")
 _ITEMS = ("pens", "apples", "cards", "coins", "books", "shells")
 _GAIN = ("buys {n} more {item}", "finds {n} {item}", "gets {n} {item}")
 _LOSS = ("gives away {n} {item}", "loses {n} {item}", "sells {n} {item}")
+#: The hedging lines a verbose trace ends its reasoning with (the first k, in order); none holds a number.
+FILLER = (
+    "wait , let me look at this again .",
+    "ok , that seems right .",
+    "hmm , let me be careful here .",
+    "let me think about it once more .",
+    "yes , i am sure now .",
+)
 
 
 @dataclass(frozen=True)
@@ -145,23 +162,21 @@ def prompt_text(p: Problem) -> str:
     return "Q : " + " ".join(parts) + "\n"
 
 
-def solution_trace(p: Problem, checks: int) -> str:
-    """The reasoning trace with ``checks`` redundant re-check rounds, ending in ``\\boxed{answer}``."""
-    if checks < 0:
-        raise ValueError(f"checks must be >= 0, got {checks}")
+def solution_trace(p: Problem, filler: int) -> str:
+    """The reasoning trace: the operations, then ``FILLER[:filler]``, then ``\\boxed{answer}``."""
+    if not 0 <= filler <= len(FILLER):
+        raise ValueError(f"filler must be in 0..{len(FILLER)}, got {filler}")
     lines = [f"{lhs} = {after}" for lhs, _, after in p.steps()]
-    body = list(lines)
-    for _ in range(checks):
-        body.extend(f"check : {line}" for line in lines)
-    return "<think>\n" + "\n".join(body) + "\n</think>\n\\boxed{" + str(p.answer) + "}"
+    return "<think>\n" + "\n".join(lines + list(FILLER[:filler])) + "\n</think>\n\\boxed{" + str(p.answer) + "}"
 
 
 # Every word the prompts and traces use (the tokenizer's vocabulary is built from these).
 WORDS = tuple(
     sorted(
-        {"Q", "Compute", "has", "boxes", "with", "each", "Then", "How", "many", "now", "check", "more"}
+        {"Q", "Compute", "has", "boxes", "with", "each", "Then", "How", "many", "now", "more"}
         | set(_NAMES)
         | set(_ITEMS)
         | {w for phrase in _GAIN + _LOSS for w in phrase.split() if not w.startswith("{")}
+        | {w for line in FILLER for w in line.split() if w.isalpha()}
     )
 )

@@ -18,7 +18,7 @@ __all__ = ["build_tokenizer", "PAD", "EOS", "UNK"]
 
 PAD, EOS, UNK = "[PAD]", "[EOS]", "[UNK]"
 _PATTERN = r"\\boxed\{|</?think>| ?[A-Za-z]+| ?\d+|\n| ?[^\sA-Za-z\d]| "
-_SYMBOLS = ("+", "-", "*", "=", ":", ".", "?", "}")
+_SYMBOLS = ("+", "-", "*", "=", ":", ".", ",", "?", "}")
 
 
 def build_tokenizer() -> Tokenizer:

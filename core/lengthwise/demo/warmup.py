@@ -1,10 +1,10 @@
-"""Supervised warm-up: teach the fresh model the task's trace format, re-checks included.
+"""Supervised warm-up: teach the fresh model the task's trace format, hedging included.
 
-Each example is ``prompt + solution_trace(problem, checks) + EOS`` with ``checks`` drawn from
-``check_weights`` (default 1:2:2 over 0, 1, 2 rounds, i.e. verbose), and the loss is the
-token-mean cross-entropy on the response tokens only. AdamW with linear warm-up and cosine decay.
-After it the model writes ``<think> … </think> \\boxed{…}`` and re-checks its work a varying
-number of times: the length RL can remove.
+Each example is ``prompt + solution_trace(problem, filler) + EOS`` with ``filler`` drawn from
+``filler_weights`` (default 1:1:2:2:2:2 over 0..5 lines, i.e. verbose: 2.9 lines, about 27 of a
+typical 52 tokens), and the loss is the token-mean cross-entropy on the response tokens only.
+AdamW with linear warm-up and cosine decay. After it the model writes ``<think> … </think>
+\\boxed{…}`` and hedges a varying number of lines first: the length RL can remove.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class WarmupSettings:
     steps: int = 600
     batch_size: int = 32
     learning_rate: float = 3e-3
-    check_weights: tuple[float, ...] = (1.0, 2.0, 2.0)
+    filler_weights: tuple[float, ...] = (1.0, 1.0, 2.0, 2.0, 2.0, 2.0)
 
 
 def warmup(
@@ -84,17 +84,17 @@ def warmup(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
     model.train()
     losses = []
-    checks_choices = list(range(len(settings.check_weights)))
+    filler_choices = list(range(len(settings.filler_weights)))
     for step in range(settings.steps):
         prompts, responses = [], []
-        # One (level, re-check count) per batch: sequences of a batch have nearly equal
+        # One (level, filler count) per batch: sequences of a batch have nearly equal
         # lengths, so little compute goes to padding.
         level = rng.choice((1, 2, 3, 4))
-        checks = rng.choices(checks_choices, weights=settings.check_weights)[0]
+        filler = rng.choices(filler_choices, weights=settings.filler_weights)[0]
         for _ in range(settings.batch_size):
             p = make_problem(level, rng)
             prompts.append(tokenizer.encode(prompt_text(p)).ids)
-            responses.append(tokenizer.encode(solution_trace(p, checks)).ids + [eos_id])
+            responses.append(tokenizer.encode(solution_trace(p, filler)).ids + [eos_id])
         ids, mask, pos, rmask, pw = pack(prompts, responses, pad_id)
         logp = sequence_logprobs(model, ids, mask, pos, pw)
         loss = -(logp * rmask).sum() / rmask.sum()
