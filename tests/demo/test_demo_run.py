@@ -85,3 +85,75 @@ def test_schedule_too_long_for_the_demo_model(tmp_path):
     res = CliRunner().invoke(main, ["demo", "--config", str(cfg), "--out", str(tmp_path / "o"), *SHORT])
     assert res.exit_code == 2
     assert "does not fit the demo model" in res.output
+
+
+@pytest.mark.slow
+def test_compare_over_seeds_writes_table_and_reuses_finished_runs(tmp_path):
+    args = ["demo", "--compare", "baseline", "--seeds", "2", "--out", str(tmp_path), *SHORT]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    root = tmp_path / "compare"
+    for seed in (0, 1):
+        run = root / "baseline" / f"seed{seed}"
+        assert json.loads((run / "summary.json").read_text())["environment"]["seed"] == seed
+        dumps = sorted((run / "validation").glob("*.jsonl"))
+        assert [p.stem for p in dumps] == ["0", "1", "2"]  # before RL, --eval-every 1, end
+    table = (root / "compare.md").read_text()
+    assert "| before RL | 1 |" in table and "| baseline | 2 |" in table and "Student t over runs" in table
+    assert {p.name for p in root.glob("pareto.*")} == {"pareto.png", "pareto.svg", "pareto.pdf"}
+    # `lengthwise eval` reads a run's verl dump
+    ev = CliRunner().invoke(main, ["eval", str(root / "baseline" / "seed0" / "validation" / "2.jsonl")])
+    assert ev.exit_code == 0, ev.output
+    # a second call finds both runs finished and trains nothing
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert again.output.count("finished run reused") == 2 and "verl:" not in again.output
+
+
+def test_seeds_without_compare_is_an_error(tmp_path):
+    res = CliRunner().invoke(main, ["demo", "--seeds", "3", "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "--seeds needs --compare" in res.output
+
+
+@pytest.mark.slow
+def test_hedging_costs_tokens_not_accuracy_on_the_warm_model():
+    """The task's design claim, on the warmed-up model: sampled answers that hedge a lot are as
+    often right as those that hedge little (the hedging lines hold no numbers to get wrong),
+    while each hedging line costs tokens."""
+    import random
+
+    import torch
+    from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
+
+    from lengthwise.demo.assets import prepare_tiny_assets
+    from lengthwise.demo.tasks import FILLER, make_problem, prompt_text
+    from lengthwise.scoring import grade
+
+    assets = prepare_tiny_assets()
+    tok = PreTrainedTokenizerFast.from_pretrained(assets.tokenizer_dir)
+    tok.padding_side = "left"
+    model = AutoModelForCausalLM.from_pretrained(assets.model_dir).eval()
+    rng = random.Random(7)
+    probs = [make_problem(rng.choice((1, 2, 3, 4)), rng) for _ in range(256)]
+    torch.manual_seed(7)
+    texts, lens, golds = [], [], []
+    for _ in range(2):
+        enc = tok([prompt_text(p) for p in probs], return_tensors="pt", padding=True)
+        with torch.no_grad():
+            out = model.generate(**enc, max_new_tokens=128, do_sample=True, temperature=1.0, top_p=1.0,
+                                 pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+        for p, ids in zip(probs, out[:, enc["input_ids"].shape[1]:].tolist()):
+            n = ids.index(tok.eos_token_id) + 1 if tok.eos_token_id in ids else len(ids)
+            texts.append(tok.decode(ids[:n], skip_special_tokens=True))
+            lens.append(n)
+            golds.append(str(p.answer))
+    correct = grade(texts, golds)
+    hedges = [sum(line in FILLER for line in t.splitlines()) for t in texts]
+    few = [c for c, h in zip(correct, hedges) if h <= 2]
+    many = [c for c, h in zip(correct, hedges) if h >= 3]
+    assert len(few) > 100 and len(many) > 100  # the warm-up model hedges a varying amount
+    # accuracies of ~0.25 on ~250 samples each: the difference's standard error is ~0.04
+    assert abs(sum(few) / len(few) - sum(many) / len(many)) < 0.12
+    len_few = sum(n for n, h in zip(lens, hedges) if h <= 2) / len(few)
+    len_many = sum(n for n, h in zip(lens, hedges) if h >= 3) / len(many)
+    assert len_many > len_few + 15

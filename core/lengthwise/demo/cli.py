@@ -4,6 +4,12 @@
     lengthwise demo --config laser-de        # a built-in demo config by name …
     lengthwise demo --config my.yaml         # … or any lengthwise config file
     lengthwise demo --compare baseline,siri-cosine,laser-de   # several, one table at the end
+    lengthwise demo --compare all --seeds 3  # every shipped strategy over 3 seeds: table + Pareto figure
+
+A comparison writes ``OUT/compare/<config>/seed<k>/`` (one results folder per run; a finished
+run whose config, steps and seed are unchanged is reused, so an interrupted comparison resumes)
+and, from all of them, ``OUT/compare/compare.{md,csv,json}`` and ``pareto.{png,svg,pdf}``
+(:mod:`.compare`).
 
 Built-in demo configs: see :data:`BUILTIN` (``lengthwise/demo/configs/*.yaml``). Every run goes
 through verl 0.9.1's V1 trainer on the CPU backend (:mod:`lengthwise.verl_adapter.cpu`), as
@@ -46,30 +52,78 @@ def _summary_line(name: str, r) -> str:
     )
 
 
+_FILLED = ("model_path", "tokenizer_path", "train_files", "val_files", "device", "assets")
+
+
+def _finished(out: Path, cfg, steps: int | None, seed: int):
+    """The run's :class:`DemoResult` when ``out`` holds a finished run of this config, steps and seed."""
+    import json
+
+    import yaml
+
+    from .run import DemoResult
+
+    summary, written = out / "summary.json", out / "config.yaml"
+    if not (summary.is_file() and written.is_file()):
+        return None
+    try:
+        doc = json.loads(summary.read_text(encoding="utf-8"))
+        old = yaml.safe_load(written.read_text(encoding="utf-8"))
+    except (ValueError, yaml.YAMLError):
+        return None
+    def comparable(c: dict) -> dict:
+        # run_demo fills the asset paths and the device in; everything else must match
+        c = dict(c)
+        c["training"] = {k: v for k, v in (c.get("training") or {}).items() if k not in _FILLED}
+        return c
+
+    want_steps = steps or cfg.training.total_training_steps or 40
+    same = (isinstance(old, dict) and doc.get("environment", {}).get("seed") == seed and doc.get("steps") == want_steps
+            and comparable(old) == comparable(cfg.model_dump(mode="json")))
+    if not same:
+        return None
+    fields = {k: doc[k] for k in ("config_name", "steps", "initial", "final", "train_length_first", "train_length_last", "seconds")}
+    return DemoResult(out_dir=out, step_seconds=doc.get("step_seconds", {}), environment=doc.get("environment", {}), **fields)
+
+
 @click.command("demo", context_settings={"ignore_unknown_options": True})
 @click.argument("overrides", nargs=-1, type=click.UNPROCESSED)
 @click.option("--config", "config_ref", default=DEFAULT, show_default=True,
               help=f"built-in demo config ({', '.join(BUILTIN)}) or a config file")
-@click.option("--compare", default=None, help="comma-separated configs to run one after another (overrides --config)")
+@click.option("--compare", default=None,
+              help="comma-separated configs to run one after another, or 'all' (every shipped strategy); overrides --config")
+@click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
+              help="runs per config in a comparison (seeds SEED, SEED+1, ...)")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results/demo"), show_default=True,
-              help="results folder (one sub-folder per config)")
+              help="results folder (one sub-folder per config; comparisons under compare/)")
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="GRPO steps (default: the config's total_training_steps)")
 @click.option("--prompts-per-step", type=click.IntRange(min=1), default=None,
               help="problems per GRPO step (default: the config's train_batch_size)")
 @click.option("--rollout-n", type=click.IntRange(min=1), default=None, help="responses per problem (default: the config's rollout_n)")
-@click.option("--eval-every", type=click.IntRange(min=1), default=10, show_default=True, help="held-out evaluation period (steps)")
+@click.option("--eval-every", type=click.IntRange(min=1), default=None,
+              help="held-out evaluation period in steps (default: 10; in a comparison only before and after training)")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="torch CPU threads per process (default: torch's choice)")
+@click.option("--rerun", is_flag=True, help="in a comparison, train again even where a finished run is on disk")
 @click.option("--quiet", is_flag=True, help="no progress bars")
-def demo(overrides, config_ref, compare, out_dir, steps, prompts_per_step, rollout_n, eval_every, seed, threads, quiet) -> None:
+def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step, rollout_n, eval_every, seed, threads,
+         rerun, quiet) -> None:
     """Train the tiny model with verl's GRPO trainer on CPU under a length strategy; write a results folder.
 
     OVERRIDES: lengthwise keys (schedule.params.period=10, reward.name=kimi, training.rollout_n=4)
     change the config(s), validated like the file; verl keys (trainer.test_freq=5) go to verl.
     """
+    from .compare import COMPARE_ALL
     from .run import DemoRunError, DemoSettings, run_demo
 
-    refs = [r.strip() for r in compare.split(",") if r.strip()] if compare else [config_ref]
+    if compare is not None and compare.strip() == "all":
+        refs = list(COMPARE_ALL)
+    else:
+        refs = [r.strip() for r in compare.split(",") if r.strip()] if compare else [config_ref]
+    comparing = compare is not None
+    if seeds > 1 and not comparing:
+        click.echo("error: --seeds needs --compare (e.g. --compare siri-cosine --seeds 3)", err=True)
+        sys.exit(2)
     own, verl_args = split_overrides(overrides)
     configs = []
     try:
@@ -95,22 +149,45 @@ def demo(overrides, config_ref, compare, out_dir, steps, prompts_per_step, rollo
     except ConfigError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
-    settings = DemoSettings(steps=steps, eval_every=eval_every, seed=seed, threads=threads, extra_overrides=tuple(verl_args))
-    results = []
+    if eval_every is None:
+        eval_every = (steps or 10**9) if comparing else 10  # a comparison reads only the final evaluation
+    root = out_dir / "compare" if comparing else out_dir
+    results, outcomes = [], []
+    total = len(configs) * (seeds if comparing else 1)
     for ref, cfg in configs:
         name = Path(ref).stem
-        click.echo(f"== {name}: {cfg.description or cfg.name}")
-        try:
-            r = run_demo(cfg, out_dir / name, settings, progress=not quiet, log=click.echo)
-        except (DemoRunError, ConfigError) as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(1)
-        results.append((name, r))
-        click.echo(_summary_line(name, r))
-        parts = ", ".join(f"{k} {v:.2f}" for k, v in r.step_seconds.items())
-        click.echo(f"seconds per step: {parts}")
-        click.echo(f"results: {r.out_dir} (metrics.jsonl, summary.json, checkpoints/, plots/, verl.log)")
-    if len(results) > 1:
-        click.echo("\n== comparison (greedy, held-out split, evaluation cap)")
-        for name, r in results:
-            click.echo(_summary_line(name, r))
+        for k in range(seeds if comparing else 1):
+            run_seed = seed + k
+            run_dir = root / name / f"seed{run_seed}" if comparing else root / name
+            label = f"{name} seed {run_seed}" if comparing else name
+            settings = DemoSettings(steps=steps, eval_every=min(eval_every, steps or cfg.training.total_training_steps or 40),
+                                    seed=run_seed, threads=threads, extra_overrides=tuple(verl_args))
+            r = None if (rerun or not comparing) else _finished(run_dir, cfg, steps, run_seed)
+            if r is not None:
+                click.echo(f"== [{len(results) + 1}/{total}] {label}: finished run reused ({run_dir})")
+            else:
+                click.echo(f"== [{len(results) + 1}/{total}] {label}: {cfg.description or cfg.name}" if comparing
+                           else f"== {name}: {cfg.description or cfg.name}")
+                try:
+                    r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo)
+                except (DemoRunError, ConfigError) as err:
+                    click.echo(f"error: {err}", err=True)
+                    sys.exit(1)
+                parts = ", ".join(f"{k} {v:.2f}" for k, v in r.step_seconds.items())
+                click.echo(f"seconds per step: {parts}")
+            results.append((label, r))
+            click.echo(_summary_line(label, r))
+            click.echo(f"results: {r.out_dir} (metrics.jsonl, summary.json, validation/, checkpoints/, plots/, verl.log)")
+            if comparing:
+                from .compare import outcome_from_run
+
+                outcomes.append(outcome_from_run(name, run_seed, r))
+    if comparing:
+        from .compare import comparison_rows, format_comparison, write_comparison
+
+        rows = comparison_rows(outcomes)
+        baseline = "baseline" if any(o.config == "baseline" for o in outcomes) else outcomes[0].config
+        paths = write_comparison(rows, outcomes, root, baseline=baseline)
+        click.echo(f"\n== comparison ({len(outcomes)} runs; greedy, held-out split, evaluation cap)\n")
+        click.echo(format_comparison(rows, baseline))
+        click.echo("written: " + ", ".join(str(p) for p in paths))

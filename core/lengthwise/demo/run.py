@@ -16,8 +16,9 @@ the CPU backend (:mod:`lengthwise.verl_adapter.cpu`):
    ``accuracy``, ``heldout_accuracy`` … — plus every ``lengthwise/*``, ``actor/*`` and
    ``timing_s/*`` metric verl logged; the pre-RL held-out evaluation is the row of step 0),
    ``summary.json`` (before/after, step-time breakdown, seed, versions, threads),
-   ``checkpoints/global_step_N/`` (verl's actor checkpoint and ``lengthwise_state.json``) and
-   ``plots/``.
+   ``checkpoints/global_step_N/`` (verl's actor checkpoint and ``lengthwise_state.json``),
+   ``validation/<step>.jsonl`` (verl's dump of every held-out response, score and length;
+   ``lengthwise eval`` reads it) and ``plots/``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -184,6 +186,7 @@ def run_demo(
     cfg_path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
     metrics_src = out_dir / VERL_METRICS
     metrics_src.unlink(missing_ok=True)
+    shutil.rmtree(out_dir / "validation", ignore_errors=True)  # a rerun's dumps must not mix with an old run's
     ckpt = out_dir / "checkpoints"
     user = [
         f"trainer.total_training_steps={steps}",
@@ -193,6 +196,7 @@ def run_demo(
         "trainer.val_before_train=true",
         "trainer.resume_mode=disable",
         f"trainer.default_local_dir={ckpt}",
+        f"trainer.validation_data_dir={out_dir / 'validation'}",  # per-problem held-out results, `lengthwise eval` reads them
         "trainer.logger=[console,file]",
         f"+ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH={metrics_src}",
         f"data.seed={settings.seed}",

@@ -33,6 +33,11 @@ Relative to a base model (acc = Pass@1, len = mean tokens over all samples; subs
         with α = 1, β = 3, γ = 5 (an accuracy drop costs more than a gain earns).
     Any ratio whose base value is 0 is NaN.
 
+Across seeds (``lengthwise demo --compare … --seeds S``): the S runs' values x_s (held-out
+accuracy, mean tokens) give mean x̄ ± t_{0.975, S−1}·s/√S, with s the sample standard deviation
+(ddof = 1) and t Student's quantile (:data:`T975`); undefined (NaN) for S < 2. The sampling
+unit is the training run: the seed changes the problems drawn and the responses sampled.
+
 Pareto front (the papers' Figure 1: accuracy up, tokens left): a point is on the front when no
 other point has tokens ≤ and accuracy ≥ with one of them strict; identical points are all kept.
 """
@@ -50,6 +55,8 @@ __all__ = [
     "AESWeights",
     "pass_at_1",
     "pass_at_1_ci",
+    "T975",
+    "mean_ci_over_runs",
     "mean_or_nan",
     "siri_delta_acc",
     "relative_acc_change",
@@ -102,6 +109,34 @@ def pass_at_1_ci(
         lo, hi = np.percentile(means, [2.5, 97.5])
         return (float(lo), float(hi))
     raise ValueError(f"CI method must be 'normal' or 'bootstrap', got {method!r}")
+
+
+#: Student's t quantile t_{0.975, df} for df = 1..30 (beyond 30 the normal quantile is within 2 %).
+T975 = (
+    12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139,
+    2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905, 2.109816, 2.100922, 2.093024, 2.085963,
+    2.079614, 2.073873, 2.068658, 2.063899, 2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272,
+)
+
+
+def mean_ci_over_runs(values: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
+    """(mean, low, high): the 95 % Student-t interval over independent runs (see the module docstring).
+
+    NaN values are an error (a run without the value is not a run of the comparison); with one
+    value the interval is (NaN, NaN).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0:
+        return (math.nan, math.nan, math.nan)
+    if np.isnan(v).any():
+        raise ValueError("a run has no value (NaN)")
+    m = float(v.mean())
+    if v.size < 2:
+        return (m, math.nan, math.nan)
+    df = v.size - 1
+    t = T975[df - 1] if df <= len(T975) else Z95
+    half = t * float(v.std(ddof=1)) / math.sqrt(v.size)
+    return (m, m - half, m + half)
 
 
 def mean_or_nan(values: Sequence[float] | np.ndarray) -> float:

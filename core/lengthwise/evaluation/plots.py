@@ -130,6 +130,13 @@ def _pareto_rows(source: str | Path | Sequence[ResultRow] | Sequence[Mapping[str
     return rows
 
 
+def _err(centre: float, lo: Any, hi: Any) -> list[list[float]] | None:
+    """An errorbar extent from a CI's ends, or None when either end is missing."""
+    if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
+        return None
+    return [[centre - lo], [hi - centre]]
+
+
 def plot_pareto(
     source: str | Path | Sequence[ResultRow] | Sequence[Mapping[str, Any]],
     out_dir: str | Path,
@@ -175,11 +182,11 @@ def plot_pareto(
             if len(front) > 1:
                 ax.plot(x[front], y[front], ls="--", color="0.45", lw=1.0, zorder=1)
             for i, r in enumerate(pts):
-                lo, hi = r.get("pass1_ci_low", math.nan), r.get("pass1_ci_high", math.nan)
-                yerr = None if (lo is None or hi is None or math.isnan(lo) or math.isnan(hi)) else [[y[i] - lo], [hi - y[i]]]
+                yerr = _err(y[i], r.get("pass1_ci_low"), r.get("pass1_ci_high"))
+                xerr = _err(x[i], r.get("tokens_ci_low"), r.get("tokens_ci_high"))  # runs over seeds only
                 is_base = r["model"] in bases
                 ax.errorbar(
-                    x[i], y[i], yerr=yerr, fmt="*" if is_base else "o",
+                    x[i], y[i], yerr=yerr, xerr=xerr, fmt="*" if is_base else "o",
                     ms=font_size * (1.3 if is_base else 0.8), color=colour[r["model"]], ecolor=colour[r["model"]],
                     elinewidth=0.8, capsize=2, mec="black" if i in front else "white", mew=0.6, zorder=3,
                 )

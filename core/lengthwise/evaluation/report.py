@@ -162,6 +162,9 @@ class ResultRow:
     cr: float = math.nan  # SIRI: len/len₀
     delta_acc_per_cr: float = math.nan
     aes: float = math.nan  # O1-Pruner
+    tokens_ci_low: float = math.nan  # 95 % CI of ``tokens`` (over runs; ``lengthwise demo --compare``)
+    tokens_ci_high: float = math.nan
+    runs: int = 1  # training runs (seeds) averaged into this row
 
     @property
     def is_average(self) -> bool:

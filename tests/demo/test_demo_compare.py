@@ -1,0 +1,111 @@
+"""The comparison table of ``lengthwise demo --compare``: intervals over runs, relative metrics, verdicts."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, strategies as st
+
+from lengthwise.demo.compare import BASE, COMPARE_ALL, RunOutcome, comparison_rows, format_comparison, verdicts, write_comparison
+from lengthwise.demo.cli import BUILTIN
+from lengthwise.evaluation.metrics import T975, mean_ci_over_runs
+
+
+def test_t_interval_by_hand():
+    # x = 0.4, 0.5, 0.6: mean 0.5, s = sqrt(((-0.1)^2 + 0 + 0.1^2) / 2) = 0.1,
+    # half = t_{0.975,2} * s / sqrt(3) = 4.302653 * 0.1 / 1.7320508 = 0.248414
+    m, lo, hi = mean_ci_over_runs([0.4, 0.5, 0.6])
+    assert m == pytest.approx(0.5)
+    assert lo == pytest.approx(0.5 - 0.248414, abs=1e-6)
+    assert hi == pytest.approx(0.5 + 0.248414, abs=1e-6)
+    assert mean_ci_over_runs([0.7])[0] == 0.7 and math.isnan(mean_ci_over_runs([0.7])[1])
+    with pytest.raises(ValueError, match="NaN"):
+        mean_ci_over_runs([0.5, math.nan])
+
+
+@given(st.lists(st.floats(0, 200, allow_nan=False), min_size=2, max_size=40))
+def test_t_interval_contains_mean_and_is_symmetric(values):
+    m, lo, hi = mean_ci_over_runs(values)
+    assert lo <= m + 1e-9 and m <= hi + 1e-9
+    assert (m - lo) == pytest.approx(hi - m, abs=1e-9)
+
+
+def test_t_table_decreases_toward_normal():
+    assert all(a > b for a, b in zip(T975, T975[1:]))
+    assert T975[-1] > 1.959964
+
+
+def _outcomes():
+    # before RL: acc 0.40, 52 tokens (every run's step-0 evaluation is the same model)
+    def run(cfg, seed, acc, tok):
+        return RunOutcome(cfg, seed, 0.40, 52.0, acc, tok)
+
+    return [
+        run("baseline", 0, 0.44, 50.0), run("baseline", 1, 0.46, 52.0), run("baseline", 2, 0.48, 54.0),
+        run("siri-cosine", 0, 0.45, 30.0), run("siri-cosine", 1, 0.46, 31.0), run("siri-cosine", 2, 0.47, 32.0),
+        run("cosine", 0, 0.30, 50.0), run("cosine", 1, 0.32, 51.0), run("cosine", 2, 0.34, 55.0),
+    ]
+
+
+def test_rows_by_hand():
+    rows = comparison_rows(_outcomes())
+    assert [r.model for r in rows] == [BASE, "baseline", "siri-cosine", "cosine"]
+    base, ref, siri, cos = rows
+    assert base.pass1 == pytest.approx(40.0) and base.tokens == 52.0 and base.runs == 1
+    # baseline: acc 0.44, 0.46, 0.48 -> mean 0.46, s = 0.02, half = 4.302653 * 0.02 / sqrt(3) = 0.049683
+    assert ref.pass1 == pytest.approx(46.0)
+    assert ref.pass1_ci_low == pytest.approx(46.0 - 4.9683, abs=1e-3)
+    # tokens 50, 52, 54 -> mean 52, s = 2, half = 4.302653 * 2 / sqrt(3) = 4.968275
+    assert ref.tokens == pytest.approx(52.0) and ref.tokens_ci_high == pytest.approx(56.968275, abs=1e-5)
+    # siri: acc 0.46, tokens 31 vs before RL 0.40, 52:
+    #   ΔAcc = 0.46/0.40 - 1 = 0.15, CR = 31/52 = 0.596154, ΔAcc/CR = 0.251613
+    #   AES = ΔLen + 3·ΔAcc_rel = (1 - 31/52) + 3 * 0.15 = 0.403846 + 0.45 = 0.853846
+    assert siri.delta_acc == pytest.approx(0.15) and siri.cr == pytest.approx(31 / 52)
+    assert siri.delta_acc_per_cr == pytest.approx(0.15 / (31 / 52))
+    assert siri.aes == pytest.approx(0.853846, abs=1e-6)
+    # cosine: acc 0.32 < 0.40: ΔAcc = 0 (clamped), AES = (1 - 52/52) - 5 * 0.2 = -1.0
+    assert cos.delta_acc == 0.0 and cos.aes == pytest.approx(-1.0)
+
+
+def test_verdicts_by_hand():
+    v = verdicts(comparison_rows(_outcomes()))
+    # siri tokens [31 ± 4.302653*1/sqrt(3)] = [28.52, 33.48] lies below baseline's [47.03, 56.97];
+    # cut = 1 - 31/52 = 0.404 >= 0.30; acc 46.0 inside baseline's [41.03, 50.97]
+    assert v["siri-cosine"] == {"token_cut_vs_baseline": pytest.approx(1 - 31 / 52), "shorter_beyond_noise": True,
+                                "accuracy_inside_baseline_ci": True, "meets_target": True}
+    # cosine: tokens 52 (no cut), accuracy 32 outside the baseline's interval
+    assert v["cosine"]["shorter_beyond_noise"] is False
+    assert v["cosine"]["accuracy_inside_baseline_ci"] is False and v["cosine"]["meets_target"] is False
+    text = format_comparison(comparison_rows(_outcomes()))
+    assert "| siri-cosine | 3 | 46.0 [" in text and "-40 %" in text and "≥ 30 % shorter" in text
+
+
+def test_one_seed_uses_the_problems_interval():
+    # one run, 4 problems right of 8: p = 0.5, s = sqrt(8/7 * 0.25) = 0.534522, half = 1.959964 * s / sqrt(8) = 0.370405
+    o = RunOutcome("baseline", 0, 0.5, 40.0, 0.5, 40.0, final_verdicts=(True, False) * 4)
+    row = comparison_rows([o], problems=8)[1]
+    assert row.pass1_ci_low == pytest.approx(100 * (0.5 - 0.370405), abs=1e-3)
+    assert math.isnan(row.tokens_ci_low)
+
+
+def test_written_files_are_read_by_plot_pareto(tmp_path):
+    pytest.importorskip("matplotlib")
+    from lengthwise.cli import main
+
+    rows = comparison_rows(_outcomes())
+    paths = write_comparison(rows, _outcomes(), tmp_path)
+    names = {p.name for p in paths}
+    assert {"compare.csv", "compare.md", "compare.json", "pareto.png", "pareto.pdf"} <= names
+    doc = json.loads((tmp_path / "compare.json").read_text())
+    assert doc["verdicts"]["siri-cosine"]["meets_target"] is True
+    res = CliRunner().invoke(main, ["plot", "pareto", str(tmp_path / "compare.csv"), "--out", str(tmp_path / "again")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "again" / "pareto.png").is_file()
+
+
+def test_compare_all_names_every_builtin_config():
+    assert sorted(COMPARE_ALL) == sorted(BUILTIN)
+    assert COMPARE_ALL[0] == "baseline"
