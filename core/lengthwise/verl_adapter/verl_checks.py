@@ -3,7 +3,7 @@
 ``import verl`` (torch, tensordict, then verl's trainer and worker modules the checks and the
 wiring classes pull in) is most of a dry run's time; composing verl's config, lengthwise's own
 checks and the data files need none of it. So :class:`VerlChecks` starts a child process
-(``python -m lengthwise.verl_adapter.verl_checks``) as soon as the launcher knows it is a dry run;
+(``python -c`` running :func:`_child`) as soon as the launcher knows it is a dry run;
 the child imports verl and the wiring modules while this process loads the config and composes,
 then answers requests, one JSON line each way:
 
@@ -33,6 +33,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 __all__ = ["VerlChecks", "check_config", "PRELOAD"]
@@ -122,12 +123,14 @@ class VerlChecks:
             in_process = "verl" in sys.modules
         self._proc: subprocess.Popen | None = None
         if not in_process:
-            env = dict(os.environ)
-            env.setdefault("PYTHONUNBUFFERED", "1")
+            # the child imports this same lengthwise, however this process found it
+            here = str(Path(__file__).resolve().parents[2])
+            start = (f"import sys; p = {here!r}; p in sys.path or sys.path.insert(0, p); "
+                     f"from {__name__} import _child; _child()")
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", __name__],
+                [sys.executable, "-c", start],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                env=env, text=True, encoding="utf-8",
+                text=True, encoding="utf-8",
             )
 
     @property
@@ -144,8 +147,11 @@ class VerlChecks:
             line = ""
         if not line:
             code = self._proc.wait()
-            raise RuntimeError(f"the dry run's verl checker exited with code {code} before answering")
-        return json.loads(line)
+            raise RuntimeError(f"the dry run's verl checks exited with code {code} before answering")
+        answer = json.loads(line)
+        if "failure" in answer:  # what the in-process checks would have raised
+            raise RuntimeError(f"the dry run's verl checks could not run: {answer['failure']}")
+        return answer
 
     def annotations(self, targets: Sequence[str]) -> dict[str, Any]:
         """``{"annotations": table, "sources": files}`` for ``targets`` (see :func:`annotation_table`)."""
@@ -201,21 +207,21 @@ def _child() -> None:
             pass
     for line in sys.stdin:
         request = json.loads(line)
-        if request["op"] == "annotations":
-            answer = _annotations(request["targets"])
-        else:
-            from omegaconf import OmegaConf
+        try:
+            if request["op"] == "annotations":
+                answer = _annotations(request["targets"])
+            else:
+                from omegaconf import OmegaConf
 
-            cfg = OmegaConf.create(request["config"])
-            OmegaConf.set_struct(cfg, True)  # as hydra's compose returns it
-            answer = check_config(cfg, request["wired"])
-            sys.stdout.flush()
-            sys.stderr.flush()
-            log.seek(0)
-            answer["output"] = log.read()
+                cfg = OmegaConf.create(request["config"])
+                OmegaConf.set_struct(cfg, True)  # as hydra's compose returns it
+                answer = check_config(cfg, request["wired"])
+                sys.stdout.flush()
+                sys.stderr.flush()
+                log.seek(0)
+                answer["output"] = log.read()
+        except Exception as err:  # noqa: BLE001 - a broken install: say what broke, in one line
+            answer = {"failure": f"{type(err).__name__}: {_one_paragraph(err)}"}
         answers.write(json.dumps(answer) + "\n")
         answers.flush()
 
-
-if __name__ == "__main__":
-    _child()
