@@ -4,9 +4,10 @@ Steps, each of which raises :class:`DryRunError` with a one-line message:
 
 0. the user's overrides (command line and the config's ``verl_overrides``) are type-checked
    against verl's schema (:mod:`lengthwise.verl_adapter.override_types`): unknown keys with a
-   did-you-mean, values that do not fit the key's type, before verl composes anything;
-1. compose verl's ``ppo_trainer`` config with hydra from the installed ``verl.trainer.config``
-   and the launch overrides (unknown keys, missing ``+``, bad values fail here);
+   did-you-mean, values that do not fit the key's type, before verl composes anything; the
+   schema is cached (:mod:`.verl_schema`), so with a current cache this needs no verl import;
+1. compose verl's ``ppo_trainer`` config with hydra from the installed ``verl/trainer/config``
+   folder and the launch overrides (unknown keys, missing ``+``, bad values fail here);
 2. resolve every interpolation and report mandatory values (``???``) left unset in the parts
    that will run (the disabled reward model's rollout section is ignored, as verl does);
 3. verl's own ``validate_config`` with ``need_reference_policy``/``need_critic``, and the
@@ -24,19 +25,19 @@ What a GPU run needs beyond this (vllm or sglang for the rollout, flash-attn whe
 attention is ``flash_attention_2``, math-verify for the scorer's fallback) is reported in
 :attr:`DryRunReport.requirements`, not enforced: a dry run works on a laptop.
 
+Steps 3 and the imports of step 4 need verl itself, whose import is most of a dry run's time: they
+run in a child process started at the beginning (:class:`.verl_checks.VerlChecks`), which imports
+verl while this process does everything else, or in this process when verl is already imported.
+Errors are reported in the order above either way.
+
 verl prints to stdout and logs while importing and validating; that output is captured and
 returned separately so the caller decides whether to show it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import importlib
 import importlib.util
 import io
-import logging
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ from ..config import ConfigError, LengthwiseConfig, Strategies, build_strategies
 from ..data.specs import DATASETS
 from .override_types import OverrideTypeError, check_override_types, check_positive
 from .overrides import parse_override
+from .verl_checks import VerlChecks
+from .verl_checks import captured as _captured
 
 __all__ = ["DryRunError", "DryRunReport", "compose_verl_config", "dry_run"]
 
@@ -65,27 +68,50 @@ class DryRunReport:
 
 
 def compose_verl_config(overrides: Sequence[str]) -> Any:
-    """verl's ``ppo_trainer`` config with ``overrides`` applied (an OmegaConf DictConfig)."""
-    from hydra import compose, initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
+    """verl's ``ppo_trainer`` config with ``overrides`` applied (an OmegaConf DictConfig).
 
-    # A hydra app (or an earlier compose) may still hold the global instance.
-    GlobalHydra.instance().clear()
+    Composed from the installed verl's YAML folder, without importing verl (:mod:`.verl_schema`).
+    """
+    from .verl_schema import compose
+
     try:
-        with initialize_config_module(config_module="verl.trainer.config", version_base=None):
-            return compose(config_name="ppo_trainer", overrides=list(overrides))
+        return compose(overrides)
     except Exception as err:  # hydra's override/config errors share no base class worth naming
         raise DryRunError(f"verl rejected the overrides: {_one_paragraph(err)}") from None
-    finally:
-        GlobalHydra.instance().clear()
 
 
-@functools.lru_cache(maxsize=1)
 def verl_schema() -> dict[str, Any]:
     """verl's ``ppo_trainer`` config with no overrides, as containers (interpolations kept)."""
+    return verl_schema_and_annotations()[0]
+
+
+def verl_schema_and_annotations(checks: VerlChecks | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(schema, target -> field -> annotation)``: from the cache when current, else composed
+    and read (by ``checks``, or a :class:`VerlChecks` of its own) and written to the cache."""
     from omegaconf import OmegaConf
 
-    return OmegaConf.to_container(compose_verl_config([]), resolve=False)  # type: ignore[return-value]
+    from .override_types import decode_annotation, schema_targets
+    from .verl_schema import load_cached_schema, save_schema
+
+    cached = load_cached_schema()
+    if cached is None:
+        schema = OmegaConf.to_container(compose_verl_config([]), resolve=False)
+        own = checks is None
+        checker = VerlChecks() if own else checks
+        try:
+            answer = checker.annotations(schema_targets(schema))  # type: ignore[union-attr]
+        finally:
+            if own:
+                checker.close()  # type: ignore[union-attr]
+        save_schema(schema, answer["annotations"], answer["sources"])  # type: ignore[arg-type]
+        cached = schema, answer["annotations"]
+    schema, table = cached
+    annotations = {
+        target: {name: decode_annotation(enc) for name, enc in fields.items()}
+        for target, fields in table.items()
+        if fields is not None
+    }
+    return schema, annotations
 
 
 def _prepare_data_hint(path: Path) -> str:
@@ -188,22 +214,6 @@ def _missing_values(node: Any, path: str = "") -> list[str]:
     return [path] if node == "???" else []
 
 
-@contextlib.contextmanager
-def _captured(sink: io.StringIO):
-    """Route stdout, stderr, warnings and log records to ``sink`` for the block's duration."""
-    handler = logging.StreamHandler(sink)
-    root = logging.getLogger()
-    saved = root.handlers[:]
-    root.handlers = [handler]
-    try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
-            warnings.simplefilter("always")
-            warnings.showwarning = lambda msg, cat, *_a, **_k: sink.write(f"{cat.__name__}: {msg}\n")
-            yield
-    finally:
-        root.handlers = saved
-
-
 def _wired_objects(cfg: Any) -> list[tuple[str, str, str]]:
     """``(config key, module, attribute)`` of every runtime object the composed config names."""
     from omegaconf import OmegaConf
@@ -233,26 +243,6 @@ def _wired_objects(cfg: Any) -> list[tuple[str, str, str]]:
         module, _, attr = target.rpartition(".")
         found.append((f"{loops_path.name}:{default}", module, attr))
     return found
-
-
-def _check_wiring(cfg: Any, notes: list[str]) -> None:
-    from .state import wiring_problems
-
-    problems = wiring_problems(cfg)
-    if problems:
-        raise DryRunError("lengthwise's runtime is not wired into verl: " + "; ".join(problems))
-    for key, module, attr in _wired_objects(cfg):
-        if module.startswith("lengthwise.") and importlib.util.find_spec(module) is None:
-            notes.append(f"skipped: {module} (for {key}) is not installed yet, so {attr} was not import-checked")
-            continue
-        try:
-            obj = getattr(importlib.import_module(module), attr)
-        except AttributeError:
-            raise DryRunError(f"{key} names {module}.{attr}, but {module} defines no {attr}") from None
-        except Exception as err:
-            raise DryRunError(f"cannot import {module} (named by {key}): {_one_paragraph(err)}") from None
-        if not callable(obj):
-            raise DryRunError(f"{module}.{attr} (named by {key}) is not a class")
 
 
 def _lengthwise_checks(cfg: Any, config: LengthwiseConfig, strategies: Strategies) -> None:
@@ -296,13 +286,21 @@ def _lengthwise_checks(cfg: Any, config: LengthwiseConfig, strategies: Strategie
 
 
 def dry_run(
-    config: LengthwiseConfig, overrides: Sequence[str], user_overrides: Sequence[str] | None = None
+    config: LengthwiseConfig,
+    overrides: Sequence[str],
+    user_overrides: Sequence[str] | None = None,
+    checks: VerlChecks | None = None,
 ) -> DryRunReport:
     """Compose, resolve and validate the launch of ``config`` with ``overrides`` (see module doc).
 
     ``user_overrides`` are the ones a person wrote (command line, ``verl_overrides``): they are
-    type-checked against verl's schema; ``None`` checks them all.
+    type-checked against verl's schema; ``None`` checks them all. ``checks`` runs the verl-side
+    checks (the launcher starts it early so verl imports meanwhile); without it the dry run makes
+    its own and closes it.
     """
+    if checks is None:
+        with VerlChecks() as own:
+            return dry_run(config, overrides, user_overrides, own)
     sink = io.StringIO()
     notes: list[str] = []
     for text in overrides:
@@ -318,8 +316,9 @@ def dry_run(
 
         checked = list(overrides if user_overrides is None else user_overrides)
         try:
-            if checked:  # composing the schema costs ~0.6 s of CPU: only when there is something to check
-                check_override_types(verl_schema(), checked)
+            if checked:  # the schema (cached) is needed only when there is something to check
+                schema, annotations = verl_schema_and_annotations(checks)
+                check_override_types(schema, checked, annotations)
         except OverrideTypeError as err:
             raise DryRunError(str(err)) from None
         cfg = compose_verl_config(overrides)
@@ -339,19 +338,44 @@ def dry_run(
         except OverrideTypeError as err:
             raise DryRunError(str(err)) from None
 
-        from verl.trainer.ppo.utils import need_critic, need_reference_policy
-        from verl.utils.config import omega_conf_to_dataclass, validate_config
-
+        # the checks below keep the order of the module doc: verl's validation, lengthwise's
+        # checks, the wiring (settings, then imports), the data files
+        later: list[DryRunError] = []
         try:
-            validate_config(cfg, use_reference_policy=need_reference_policy(cfg), use_critic=need_critic(cfg))
-            omega_conf_to_dataclass(cfg.actor_rollout_ref.rollout)
-            omega_conf_to_dataclass(cfg.algorithm)
-        except Exception as err:  # verl validates with asserts, ValueError and TypeError alike
-            raise DryRunError(f"verl's validation failed: {_one_paragraph(err)}") from None
-
-        _lengthwise_checks(cfg, config, strategies)
-        _check_wiring(cfg, notes)
+            wired = _wired_objects(cfg)
+        except DryRunError as err:
+            wired, loops_error = [], err
+        else:
+            loops_error = None
+        verl_result = checks.check(cfg, wired)
+    if verl_result.get("output"):
+        sink.write(verl_result["output"])
+    if verl_result["validation"]:
+        raise DryRunError(verl_result["validation"])
+    for check in (
+        lambda: _lengthwise_checks(cfg, config, strategies),
+        lambda: _check_wiring_settings(cfg),
+    ):
+        try:
+            check()
+        except DryRunError as err:
+            later.append(err)
+    if later:
+        raise later[0]
+    if loops_error is not None:
+        raise loops_error
+    if verl_result["wiring"]:
+        raise DryRunError(verl_result["wiring"])
+    notes.extend(verl_result["notes"])
     _check_data_files(resolved)
     return DryRunReport(
         resolved=resolved, notes=notes, verl_output=sink.getvalue(), requirements=_requirements(resolved)
     )
+
+
+def _check_wiring_settings(cfg: Any) -> None:
+    from .state import wiring_problems
+
+    problems = wiring_problems(cfg)
+    if problems:
+        raise DryRunError("lengthwise's runtime is not wired into verl: " + "; ".join(problems))

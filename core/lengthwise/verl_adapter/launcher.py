@@ -7,7 +7,8 @@ stdin/stdout/stderr; its exit code is this command's. The overrides are built by
 
 ``--dry-run`` composes and validates the exact config the launch would run (see
 :mod:`lengthwise.verl_adapter.dry_run`), prints it as YAML followed by a summary, and exits 0, or
-exits 2 with ``error: ...``. ``--print-command`` prints the launch command line instead of
+exits 2 with ``error: ...``. Its verl-side checks start first, in a child process that imports
+verl while the config loads (:mod:`lengthwise.verl_adapter.verl_checks`). ``--print-command`` prints the launch command line instead of
 running it.
 """
 
@@ -104,6 +105,20 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
     leading +. Lengthwise's own keys (schedule.params.period=320, reward.name=kimi,
     training.rollout_n=16) change the config itself, validated like the file.
     """
+    checks = None
+    if dry_run and importlib.util.find_spec("verl") is not None:
+        from .verl_checks import VerlChecks
+
+        checks = VerlChecks()  # imports verl in a child meanwhile (most of a dry run's time)
+    try:
+        _train(config_file, overrides, dry_run, print_command, verbose, checks)
+    finally:
+        if checks is not None:
+            checks.close()
+
+
+def _train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_command: bool, verbose: bool,
+           checks: Any) -> None:
     own, verl_args = split_overrides(overrides)
     try:
         config = load_config(config_file, own)
@@ -138,7 +153,7 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
         from .dry_run import dry_run as run_dry
 
         try:
-            report = run_dry(config, argv, user_argv)
+            report = run_dry(config, argv, user_argv, checks)
         except (DryRunError, ConfigError) as err:
             _fail(str(err))
         import yaml

@@ -15,6 +15,11 @@ verl's ``ppo_trainer`` config composed with no overrides:
 * a few counts and rates must be positive (:data:`POSITIVE`), checked on the composed config.
 
 Every error is one line: the override as given, the expected type, and the value.
+
+The dataclass annotations come from importing the ``_target_`` classes, which imports verl (several
+seconds). :func:`annotation_table` reads them once into JSON (:func:`encode_annotation`), so the dry
+run keeps them in its schema cache (:mod:`.verl_schema`) and type-checks without verl; decoded
+(:func:`decode_annotation`) they accept and describe values exactly as the classes' own annotations.
 """
 
 from __future__ import annotations
@@ -27,7 +32,16 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["OverrideTypeError", "check_override_types", "check_positive", "POSITIVE"]
+__all__ = [
+    "OverrideTypeError",
+    "check_override_types",
+    "check_positive",
+    "POSITIVE",
+    "schema_targets",
+    "annotation_table",
+    "encode_annotation",
+    "decode_annotation",
+]
 
 #: verl keys that must be >= 1 (counts) or > 0 (rates); verl itself accepts 0 for several.
 POSITIVE: dict[str, tuple[str, float]] = {
@@ -55,20 +69,126 @@ def _parse(text: str):
         raise OverrideTypeError(f"override {text!r}: cannot parse it ({' '.join(str(err).split())})") from None
 
 
-def _field_annotation(section: Mapping[str, Any], field: str) -> Any:
-    """The annotation of ``field`` in the dataclass named by ``section['_target_']``, if any."""
-    target = section.get("_target_") if isinstance(section, Mapping) else None
-    if not isinstance(target, str) or "." not in target:
-        return None
+def _target_class(target: str) -> Any:
+    """The dataclass a ``_target_`` names, or None (not a dataclass, or it does not import here)."""
     module, _, name = target.rpartition(".")
     try:
         cls = getattr(importlib.import_module(module), name)
-        hints = typing.get_type_hints(cls)
     except Exception:  # an optional backend that does not import here: fall back to the default
         return None
-    if not dataclasses.is_dataclass(cls) or field not in hints:
+    return cls if dataclasses.is_dataclass(cls) else None
+
+
+def _field_annotation(section: Mapping[str, Any], field: str, annotations: Mapping[str, Any] | None = None) -> Any:
+    """The annotation of ``field`` in the dataclass named by ``section['_target_']``, if any.
+
+    ``annotations`` (target -> field -> annotation, from :func:`annotation_table` decoded) is used
+    instead of importing the class when given.
+    """
+    target = section.get("_target_") if isinstance(section, Mapping) else None
+    if not isinstance(target, str) or "." not in target:
         return None
-    return hints[field]
+    if annotations is not None:
+        return (annotations.get(target) or {}).get(field)
+    cls = _target_class(target)
+    if cls is None:
+        return None
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:
+        return None
+    return hints.get(field)
+
+
+def schema_targets(schema: Any) -> list[str]:
+    """Every ``_target_`` named in ``schema`` (sorted, each once)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            target = node.get("_target_")
+            if isinstance(target, str) and "." in target:
+                found.add(target)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return sorted(found)
+
+
+def annotation_table(targets: Sequence[str]) -> tuple[dict[str, dict[str, Any] | None], list[str]]:
+    """``(target -> field -> encoded annotation, source files)`` for ``targets`` (imports them).
+
+    A target that is not an importable dataclass maps to None (its keys fall back to the default
+    value's type, as :func:`check_override_types` does without a table). The source files are those
+    of every class in the dataclasses' MROs: the table is stale when one of them changes.
+    """
+    import inspect
+
+    table: dict[str, dict[str, Any] | None] = {}
+    files: set[str] = set()
+    for target in targets:
+        cls = _target_class(target)
+        try:
+            hints = typing.get_type_hints(cls) if cls is not None else None
+        except Exception:
+            hints = None
+        if hints is None:
+            table[target] = None
+            continue
+        table[target] = {name: encode_annotation(ann) for name, ann in hints.items()}
+        for base in cls.__mro__:
+            try:
+                files.add(inspect.getfile(base))
+            except TypeError:  # builtins (object)
+                pass
+    return table, sorted(files)
+
+
+_SCALARS = {"bool": bool, "int": int, "float": float, "str": str, "list": list, "dict": dict, "NoneType": type(None)}
+
+
+def encode_annotation(ann: Any) -> Any:
+    """``ann`` as JSON data from which :func:`decode_annotation` rebuilds an annotation that
+    :func:`_accepts` and :func:`_type_words` treat exactly as ``ann``."""
+    if ann is Any or ann is None:
+        return "any"
+    if isinstance(ann, type) and ann.__name__ in _SCALARS and _SCALARS[ann.__name__] is ann:
+        return {"type": ann.__name__}
+    origin = typing.get_origin(ann)
+    args = typing.get_args(ann)
+    if origin in (typing.Union, types.UnionType):
+        return {"union": [encode_annotation(a) for a in args]}
+    if origin is typing.Literal and all(a is None or isinstance(a, (str, int, float, bool)) for a in args):
+        return {"literal": list(args)}
+    if origin in (list, tuple, Sequence, typing.List):  # noqa: UP006
+        return {"sequence": "tuple" if origin is tuple else "Sequence" if origin is Sequence else "list"}
+    if origin in (dict, Mapping, typing.Dict):  # noqa: UP006
+        return {"mapping": "Mapping" if origin is Mapping else "dict"}
+    # anything else is accepted as it is (verl checks it); only its name is shown
+    return {"class": _type_words(ann)}
+
+
+def decode_annotation(data: Any) -> Any:
+    """The annotation :func:`encode_annotation` encoded."""
+    if data == "any":
+        return Any
+    if "type" in data:
+        return _SCALARS[data["type"]]
+    if "union" in data:
+        return typing.Union[tuple(decode_annotation(a) for a in data["union"])]
+    if "literal" in data:
+        return typing.Literal[tuple(data["literal"])]
+    if "sequence" in data:
+        return {"tuple": typing.Tuple[Any, ...], "Sequence": typing.Sequence[Any]}.get(  # noqa: UP006
+            data["sequence"], typing.List[Any]  # noqa: UP006
+        )
+    if "mapping" in data:
+        return typing.Mapping[Any, Any] if data["mapping"] == "Mapping" else typing.Dict[Any, Any]  # noqa: UP006
+    return type(str(data["class"]), (), {})
 
 
 def _is_int(v: Any) -> bool:
@@ -162,10 +282,13 @@ def _closest(schema: Mapping[str, Any], parts: list[str]) -> str | None:
     return ".".join(good)
 
 
-def check_override_types(schema: Mapping[str, Any], overrides: Sequence[str]) -> None:
+def check_override_types(
+    schema: Mapping[str, Any], overrides: Sequence[str], annotations: Mapping[str, Any] | None = None
+) -> None:
     """Raise :class:`OverrideTypeError` for the first override that does not fit ``schema``.
 
     ``schema`` is verl's composed default config as plain containers, interpolations unresolved.
+    ``annotations`` (target -> field -> annotation) replaces importing the ``_target_`` classes.
     """
     for text in overrides:
         o = _parse(text)
@@ -189,7 +312,7 @@ def check_override_types(schema: Mapping[str, Any], overrides: Sequence[str]) ->
         if isinstance(value, str) and "${" in value:
             continue  # an interpolation: resolved and checked by OmegaConf
         parent = _node(schema, parts[:-1])
-        ann = _field_annotation(parent, parts[-1])
+        ann = _field_annotation(parent, parts[-1], annotations)
         if ann is None:
             ann = _default_type(parent[parts[-1]])
         if not _accepts(ann, value):
