@@ -1,10 +1,14 @@
 """Supervised warm-up: teach the fresh model the task's trace format, hedging included.
 
 Each example is ``prompt + solution_trace(problem, filler) + EOS`` with ``filler`` drawn from
-``filler_weights`` (default 1:1:2:2:2:2 over 0..5 lines, i.e. verbose: 2.9 lines, about 27 of a
-typical 52 tokens), and the loss is the token-mean cross-entropy on the response tokens only.
+``filler_weights`` (default 1:1:2:2:2:2 over 0..5 lines, i.e. verbose: 2.9 lines, about 25 of a
+typical 50 tokens), and the loss is the token-mean cross-entropy on the response tokens only.
 AdamW with linear warm-up and cosine decay. After it the model writes ``<think> … </think>
-\\boxed{…}`` and hedges a varying number of lines first: the length RL can remove.
+\\boxed{…}`` and hedges a varying number of lines before closing its reasoning: the length RL
+can remove. 1500 steps (48,000 traces): at 600 the tiny model still miscopied operands (held-out
+greedy accuracy 0.46, sampled 0.26); at 1500 it solves nearly every problem (greedy 1.00,
+sampled 0.99 on 256 held-out problems, whatever its number of hedging lines), so what RL changes
+is the length, and a cap below the reasoning's length is what costs accuracy.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ def sequence_logprobs(model, ids, mask, pos, prompt_width: int, temperature: flo
 class WarmupSettings:
     """Steps, batch size and learning rate of the warm-up, and how verbose its traces are."""
 
-    steps: int = 600
+    steps: int = 1500
     batch_size: int = 32
     learning_rate: float = 3e-3
     filler_weights: tuple[float, ...] = (1.0, 1.0, 2.0, 2.0, 2.0, 2.0)

@@ -123,7 +123,7 @@ def _train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_c
     try:
         config = load_config(config_file, own)
         if config.training.assets is not None:
-            # built-in model and data (cpu-tiny), made on first use (about a minute on 2 cores,
+            # built-in model and data (cpu-tiny), made on first use (2-3 minutes on 2 idle cores,
             # then cached); the effective config names them
             from ..demo.assets import resolve_assets
 
