@@ -101,7 +101,7 @@ def _finished(out: Path, cfg, steps: int | None, seed: int):
               help="problems per GRPO step (default: the config's train_batch_size)")
 @click.option("--rollout-n", type=click.IntRange(min=1), default=None, help="responses per problem (default: the config's rollout_n)")
 @click.option("--eval-every", type=click.IntRange(min=1), default=None,
-              help="held-out evaluation period in steps (default: 10; in a comparison only before and after training)")
+              help="held-out evaluation period in steps (default: 20; in a comparison only before and after training)")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="torch CPU threads per process (default: torch's choice)")
 @click.option("--rerun", is_flag=True, help="in a comparison, train again even where a finished run is on disk")
@@ -150,7 +150,7 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
     if eval_every is None:
-        eval_every = (steps or 10**9) if comparing else 10  # a comparison reads only the final evaluation
+        eval_every = (steps or 10**9) if comparing else 20  # a comparison reads only the final evaluation
     root = out_dir / "compare" if comparing else out_dir
     results, outcomes = [], []
     total = len(configs) * (seeds if comparing else 1)

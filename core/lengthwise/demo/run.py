@@ -59,7 +59,7 @@ class DemoSettings:
     """Knobs of the demo that are not part of a lengthwise config."""
 
     steps: int | None = None  # None: the config's training.total_training_steps
-    eval_every: int = 10
+    eval_every: int = 20
     seed: int = 0
     threads: int | None = None  # torch threads per process (default: verl's and torch's choice)
     extra_overrides: tuple[str, ...] = ()
