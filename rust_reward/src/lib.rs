@@ -8,13 +8,18 @@
 //! * [`intervals`]: intervals with infinite ends and unions, compared as sets;
 //! * [`words`]: choice letters and one-word answers;
 //! * [`poly`]: exact polynomial equality (single-letter variables, rational coefficients);
+//! * [`expr`], [`identity`]: expressions in variables (radicals, exp/log, trig) read as
+//!   math-verify reads them, compared by randomized identity testing (exact modulo a prime for
+//!   rational functions, complex floating point otherwise);
 //! * [`cursor`]: the byte cursor both hand-written parsers use;
 //! * `bindings` (feature `pyo3`): the Python module, which releases the GIL and grades a batch
 //!   in parallel with rayon.
 
 pub mod canon;
 pub mod cursor;
+pub mod expr;
 pub mod extract;
+pub mod identity;
 pub mod intervals;
 pub mod poly;
 pub mod rules;

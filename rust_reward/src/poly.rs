@@ -416,7 +416,7 @@ const UNIT_WORDS: [&str; 3] = ["ab", "by", "yr"];
 /// True when the answer could end in something math-verify strips as a unit: a final run of
 /// letters preceded by a digit, `}` or a space, where the run holds a unit letter or is a unit
 /// word. Such answers are left to math-verify.
-fn may_end_in_unit(t: &str) -> bool {
+pub(crate) fn may_end_in_unit(t: &str) -> bool {
     let t = t.trim_end();
     let b = t.as_bytes();
     let mut start = b.len();

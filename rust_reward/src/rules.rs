@@ -267,8 +267,12 @@ pub fn decide(pred: &str, gold: &str) -> Verdict {
     match (parse_answer(pred), parse_answer(gold)) {
         (Some(p), Some(g)) => decide_parsed(&p, &g),
         // A side with a variable (`x^2 + 3x`) is outside the scalar language; compare the two
-        // as polynomials (Undecided unless both are, see `crate::poly`).
-        _ => crate::poly::decide(pred, gold),
+        // as polynomials (Undecided unless both are, see `crate::poly`), then as expressions
+        // (`crate::identity`: radicals, exp/log, trig, rational functions).
+        _ => match crate::poly::decide(pred, gold) {
+            Verdict::Undecided => crate::identity::decide(pred, gold),
+            v => v,
+        },
     }
 }
 
@@ -320,7 +324,7 @@ mod tests {
             ("90^\\circ", "90", True),
             ("5\\text{ cm}", "5", True),
             ("\\text{5 apples}", "5", Undecided),
-            ("1e3", "1000", Undecided),
+            ("1e3", "1000", False), // 1·e·3 to math-verify, not 10³
             ("-\\frac{1}{2}", "-0.5", True),
             ("\\left(1,2\\right]", "(1, 2]", True),
             // Mixed numbers, read as latex2sympy reads them (issue 10): an integer literal then
