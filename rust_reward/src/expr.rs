@@ -11,8 +11,8 @@
 //! * a variable is a letter or a lowercase Greek command, with an optional subscript of digits
 //!   or one lowercase letter (`x_0` and `x_{0}` are one symbol); capitals are the lowercase
 //!   letter (it lower-cases them: `N + 1` = `n + 1`), except `E` and `I`, which it reads as
-//!   other symbols than `e`/`i`; `i` itself is refused (a plain symbol or the imaginary unit
-//!   depending on the rest of the string), and so is `d` (differentials);
+//!   other things than `e`/`i` (`I` is the imaginary unit); `i` is a plain symbol, real or
+//!   complex with the string ([`complex_mode`]); `d` is refused (differentials);
 //! * `e` is Euler's number (`e^{x}` is exp x; `1.77e-6` is 1.77·e − 6 to it, not 1.77·10⁻⁶);
 //! * `\log` is the base-10 logarithm, `\ln` the natural one;
 //! * explicit `/`, `*` take whole juxtaposition chains as operands (`1/2x` is 1/(2x));
@@ -545,15 +545,29 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// A plain letter: `e` is Euler's number, `E`, `I`, `i`, `d`/`D` are refused (module docs),
-/// other capitals are their lowercase letter.
+/// A plain letter: `e` is Euler's number, `E`, `I` (the imaginary unit to it), `d`/`D` are
+/// refused (module docs), other capitals are their lowercase letter; `i` is a plain symbol.
 fn letter(c: u8) -> R<Expr> {
     match c {
         b'e' => Ok(Expr::E),
-        b'E' | b'I' | b'i' | b'd' | b'D' => Err(()),
+        b'E' | b'I' | b'd' | b'D' => Err(()),
         c if c.is_ascii_alphabetic() => Ok(Expr::Var(((c.to_ascii_lowercase()) as char).to_string())),
         _ => Err(()),
     }
+}
+
+/// math-verify's complex mode (its `should_treat_as_complex`): a standalone `i` (no letter,
+/// digit or `_` on either side) or `\mathbb{C}` / `\imath` in the string. It then makes the
+/// string's symbols complex, otherwise real: `x` from a string in one mode is a different
+/// symbol from `x` in the other (`6-5i` against `6-5 i` is False to it). `i` itself is a plain
+/// symbol in both modes, never the imaginary unit.
+pub fn complex_mode(s: &str) -> bool {
+    let b = s.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let standalone = (0..b.len()).any(|k| {
+        b[k] == b'i' && (k == 0 || !word(b[k - 1])) && b.get(k + 1).map_or(true, |&c| !word(c))
+    });
+    standalone || s.contains("\\mathbb{C}") || s.contains("\\imath")
 }
 
 /// The expression written by `s`, or `None` outside the language (module docs).
@@ -612,7 +626,7 @@ mod tests {
         assert_eq!(parse("N+1"), parse("n+1"));
         assert_eq!(parse("x_0"), parse("x_{0}"));
         // refused
-        for s in ["\\cos 2t", "\\frac{37}{4} m", "3\\frac{1}{2}", "sin x", "E+1", "i+1", "x2", "a^b^c",
+        for s in ["\\cos 2t", "\\frac{37}{4} m", "3\\frac{1}{2}", "sin x", "E+1", "I+1", "x2", "a^b^c",
             "\\text{x}", "x = 1", "1./3", "\\sin^{-1} x", "2 3", "dx"] {
             assert_eq!(parse(s), None, "{s}");
         }
