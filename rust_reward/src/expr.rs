@@ -285,9 +285,9 @@ impl<'a> Parser<'a> {
         let mut run = u32::from(shape == Shape::Letter);
         while self.factor_follows(shape) {
             let (f, s) = self.factor()?;
-            // A rational constant then a fraction of integers may be a mixed number to
-            // latex2sympy (`3\frac{1}{2}` is 7/2; `2^3\frac{1}{2}` depends on its simplifier).
-            if s == Shape::IntFrac && v.is_rational_constant() {
+            // Two rational constants side by side may be a mixed number to latex2sympy
+            // (`3\frac{1}{2}` is 7/2, `2(5)` is 7; `2^3\frac{1}{2}` depends on its simplifier).
+            if v.is_rational_constant() && (s == Shape::IntFrac || f.is_rational_constant()) {
                 return Err(());
             }
             run = if s == Shape::Letter { run + 1 } else { 0 };
@@ -308,6 +308,14 @@ impl<'a> Parser<'a> {
             let e = self.exponent()?;
             if self.c.peek() == Some(b'^') {
                 return Err(()); // a^b^c: associativity differs between readers
+            }
+            // `e^{\log b}` is b to latex2sympy (its \log is base 10 elsewhere): refused.
+            if base == Expr::E {
+                let mut has_log = false;
+                e.walk(&mut |n| has_log |= matches!(n, Expr::Log(..)));
+                if has_log {
+                    return Err(());
+                }
             }
             base = Expr::Pow(bx(base), bx(e));
             // (`3\frac{1}{2}^2` still starts with a fraction of integers.)
@@ -627,7 +635,7 @@ mod tests {
         assert_eq!(parse("x_0"), parse("x_{0}"));
         // refused
         for s in ["\\cos 2t", "\\frac{37}{4} m", "3\\frac{1}{2}", "sin x", "E+1", "I+1", "x2", "a^b^c",
-            "\\text{x}", "x = 1", "1./3", "\\sin^{-1} x", "2 3", "dx"] {
+            "\\text{x}", "x = 1", "e^{\\log(b)}", "2(5)", "(2)(6)", "1./3", "\\sin^{-1} x", "2 3", "dx"] {
             assert_eq!(parse(s), None, "{s}");
         }
     }

@@ -388,6 +388,18 @@ fn eval_c(e: &Expr, k: usize, scale: &mut f64) -> Result<Option<C>, Unsupported>
     Ok(Some(v))
 }
 
+/// The numeric value of a constant expression (no variables) and its scale (the largest
+/// magnitude met), when it is real.
+pub(crate) fn constant_value(e: &Expr) -> Option<(f64, f64)> {
+    let mut s = 0.0f64;
+    let v = eval_c(e, 0, &mut s).ok()??;
+    let s = s.max(v.abs()).max(f64::MIN_POSITIVE);
+    if v.im.abs() > 1e-12 * s {
+        return None;
+    }
+    Some((v.re, s))
+}
+
 /// The identity test on two parsed expressions (module docs), before math-verify's rules.
 fn compare(a: &Expr, b: &Expr) -> Verdict {
     // Exact path.
@@ -484,6 +496,10 @@ pub fn decide(pred: &str, gold: &str) -> Verdict {
 }
 
 fn decide_modes_aside(pred: &str, gold: &str) -> Verdict {
+    // A unit math-verify may delete at the end of the whole answer (`y = t` is `y =` to it).
+    if crate::poly::may_end_in_unit(pred) || crate::poly::may_end_in_unit(gold) {
+        return Verdict::Undecided;
+    }
     let pa = expr::assignment(pred);
     let ga = expr::assignment(gold);
     let own_letter = |a: &Option<(String, &str)>| {

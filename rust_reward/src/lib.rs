@@ -11,6 +11,7 @@
 //! * [`expr`], [`identity`]: expressions in variables (radicals, exp/log, trig) read as
 //!   math-verify reads them, compared by randomized identity testing (exact modulo a prime for
 //!   rational functions, complex floating point otherwise);
+//! * [`lists`]: lists of constants and tuples, `\pm`, compared as math-verify's finite sets;
 //! * [`cursor`]: the byte cursor both hand-written parsers use;
 //! * `bindings` (feature `pyo3`): the Python module, which releases the GIL and grades a batch
 //!   in parallel with rayon.
@@ -21,6 +22,7 @@ pub mod expr;
 pub mod extract;
 pub mod identity;
 pub mod intervals;
+pub mod lists;
 pub mod poly;
 pub mod rules;
 pub mod scalar;

@@ -303,8 +303,12 @@ pub fn decide_read(pred: &str, gold: &str) -> Verdict {
         // A side with a variable (`x^2 + 3x`) is outside the scalar language; compare the two
         // as polynomials (Undecided unless both are, see `crate::poly`), then as expressions
         // (`crate::identity`: radicals, exp/log, trig, rational functions).
+        // Lists of constants and `\pm` (`crate::lists`) come before single expressions.
         _ => match crate::poly::decide(pred, gold) {
-            Verdict::Undecided => crate::identity::decide(pred, gold),
+            Verdict::Undecided => match crate::lists::decide(pred, gold) {
+                Verdict::Undecided => crate::identity::decide(pred, gold),
+                v => v,
+            },
             v => v,
         },
     }

@@ -24,7 +24,7 @@ import random
 from lengthwise import _scoring, scoring
 
 N = int(os.environ.get("LENGTHWISE_AGREEMENT_N", "160"))
-VARS = ["x", "y", "t", "a", "b", "k", "n", "r", "u", "v", "\\omega", "\\theta", "x_{0}", "C_{1}", "N"]
+VARS = ["x", "y", "t", "a", "b", "k", "n", "r", "u", "v", "i", "\\omega", "\\theta", "x_{0}", "C_{1}", "N"]
 FUNCS = ["\\sin", "\\cos", "\\tan", "\\ln", "\\log", "\\exp", "\\sqrt", "\\sqrt[3]"]
 
 
@@ -169,4 +169,76 @@ def test_expression_pairs_agree_with_math_verify(scoring_report):
                             f"{verdicts[False]}), disagreements {len(bad)}"] + bad))
     assert decided >= 0.5 * len(pairs), f"only {decided} of {len(pairs)} pairs decided"
     assert verdicts[True] and verdicts[False]
+    assert not bad, "\n".join(bad)
+
+
+def _constant(rng: random.Random) -> tuple[str, str]:
+    """A constant written two equal ways."""
+    k = rng.randrange(5)
+    n, d = rng.randint(-9, 9), rng.randint(1, 6)
+    if k == 0:
+        return str(n), rng.choice([str(n), "(%d)" % n if n < 0 else str(n)])
+    if k == 1:
+        sign = "-" if n < 0 else ""
+        return "%s\\frac{%d}{%d}" % (sign, abs(n), d), "%s%d/%d" % (sign, abs(n), d)
+    if k == 2:
+        r = rng.choice([2, 3, 5, 6, 7])
+        return "%d\\sqrt{%d}" % (d, r), "\\sqrt{%d}" % (d * d * r)
+    if k == 3:
+        return "2^{%d}" % d, str(2**d)
+    r = rng.choice([2, 3, 5])
+    return "\\sqrt[3]{%d}" % r, "%d^{1/3}" % r
+
+
+def list_pairs(rng: random.Random):
+    """Lists of constants, tuples of constants and `\\pm`, in any order, sometimes one element
+    changed, dropped or repeated."""
+    for _ in range(N // 2):
+        size = rng.randint(2, 4)
+        arity = rng.choice([1, 1, 2, 3])
+        left, right = [], []
+        for _ in range(size):
+            comps = [_constant(rng) for _ in range(arity)]
+            if arity == 1:
+                left.append(comps[0][0])
+                right.append(comps[0][1])
+            else:
+                left.append("(" + ", ".join(c[0] for c in comps) + ")")
+                right.append("(" + ", ".join(c[1] for c in comps) + ")")
+        if arity == 1 and rng.random() < 0.3:
+            a, b = _constant(rng)
+            c, d = _constant(rng)
+            left.append(f"{a} \\pm {c}")
+            right += [f"{b} + {d}", f"{b} - {d}"]
+        rng.shuffle(right)
+        k = rng.random()
+        if k < 0.2:
+            right[0] = right[0] + " + 1"
+        elif k < 0.3:
+            right.pop()
+        elif k < 0.35:
+            right.append(right[0])
+        text = ", ".join(right)
+        yield ", ".join(left), ("\\{" + text + "\\}" if rng.random() < 0.3 else text)
+
+
+def test_list_pairs_agree_with_math_verify(scoring_report):
+    logging.getLogger("math_verify").setLevel(logging.CRITICAL)
+    logging.getLogger("latex2sympy2_extended").setLevel(logging.CRITICAL)
+    pairs = list(list_pairs(random.Random("lengthwise-lists")))
+    decided, bad = 0, []
+    verdicts = {True: 0, False: 0}
+    for a, g in pairs:
+        fast = _scoring.decide(a, g)
+        if fast is None:
+            continue
+        decided += 1
+        verdicts[fast] += 1
+        mv = scoring.math_verify_verdict(_scoring.canonicalize(a), _scoring.canonicalize(g))
+        if fast != mv:
+            bad.append(f"{a!r} vs {g!r}: fast path {fast}, math-verify {mv}")
+    scoring_report.append(("random agreement: lists",
+                           [f"pairs {len(pairs)}, decided {decided} (True {verdicts[True]}, False "
+                            f"{verdicts[False]}), disagreements {len(bad)}"] + bad))
+    assert decided >= 0.5 * len(pairs), f"only {decided} of {len(pairs)} pairs decided"
     assert not bad, "\n".join(bad)
