@@ -13,13 +13,14 @@
 //!   letter (it lower-cases them: `N + 1` = `n + 1`), except `E` and `I`, which it reads as
 //!   other things than `e`/`i` (`I` is the imaginary unit); `i` is a plain symbol, real or
 //!   complex with the string ([`complex_mode`]); `d` is refused (differentials);
-//! * `e` is Euler's number (`e^{x}` is exp x; `1.77e-6` is 1.77·e − 6 to it, not 1.77·10⁻⁶);
+//! * `e` is Euler's number (`e^{x}` is exp x); an e-literal (`1.77e-6`, `3e8`) is refused: the
+//!   fast path reads it as m · 10^k ([`crate::enotation`]), math-verify as 1.77·e − 6;
 //! * `\log` is the base-10 logarithm, `\ln` the natural one;
 //! * explicit `/`, `*` take whole juxtaposition chains as operands (`1/2x` is 1/(2x));
 //! * a function's argument is a group `(…)` / `{…}`, or one number or variable that ends the
 //!   term (`\cos 2t` is cos(2) with `t` deleted as a unit to it, so it is refused);
 //! * at most two plain letters in a row (`sin`, `log`, `or` without a backslash are words to
-//!   it), no digit after a factor except after `e` (`3e8` is 3·e·8 to it), no integer-times-
+//!   it), no digit after a factor, no integer-times-
 //!   fraction chain (a mixed number to it), no trailing letters it may delete as a unit
 //!   ([`crate::poly::may_end_in_unit`]).
 //!
@@ -28,7 +29,6 @@
 use crate::cursor::Cursor;
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::{One, Zero};
 
 /// Longest input parsed.
 const MAX_LEN: usize = 600;
@@ -221,8 +221,6 @@ enum Shape {
     Int,
     /// `\frac{int}{int}`.
     IntFrac,
-    /// The constant `e` with nothing after it.
-    BareE,
     Other,
 }
 
@@ -269,21 +267,21 @@ impl<'a> Parser<'a> {
     }
 
     /// True when a further factor of a juxtaposition chain starts here.
-    fn factor_follows(&mut self, prev: Shape) -> bool {
+    fn factor_follows(&mut self) -> bool {
         match self.c.peek() {
             Some(c) if c.is_ascii_alphabetic() => true,
             Some(b'(') => true,
             Some(b'\\') => !self.c.at("\\}"),
-            Some(c) if c.is_ascii_digit() => prev == Shape::BareE,
+            Some(c) if c.is_ascii_digit() => false,
             _ => false,
         }
     }
 
     /// chain := factor factor* (juxtaposition).
     fn chain(&mut self) -> R<Expr> {
-        let (mut v, mut shape) = self.factor()?;
+        let (mut v, shape) = self.factor()?;
         let mut run = u32::from(shape == Shape::Letter);
-        while self.factor_follows(shape) {
+        while self.factor_follows() {
             let (f, s) = self.factor()?;
             // Two rational constants side by side may be a mixed number to latex2sympy
             // (`3\frac{1}{2}` is 7/2, `2(5)` is 7; `2^3\frac{1}{2}` depends on its simplifier).
@@ -294,7 +292,6 @@ impl<'a> Parser<'a> {
             if run > 2 {
                 return Err(());
             }
-            shape = s;
             v = Expr::Mul(bx(v), bx(f));
         }
         Ok(v)
@@ -435,7 +432,7 @@ impl<'a> Parser<'a> {
                 match (v, sub) {
                     (Expr::Var(name), Some(s)) => (Expr::Var(format!("{name}_{s}")), Shape::Other),
                     (Expr::E, Some(_)) => return Err(()),
-                    (Expr::E, None) => (Expr::E, Shape::BareE),
+                    (Expr::E, None) => (Expr::E, Shape::Other),
                     (v, None) => (v, Shape::Letter),
                     _ => return Err(()),
                 }
@@ -545,6 +542,16 @@ impl<'a> Parser<'a> {
         if self.c.here() == Some(b'.') {
             return Err(());
         }
+        // An e-literal (`1.77e-6`, `3e8`) is m · 10^k to the fast path ([`crate::enotation`]),
+        // not the m · e − k math-verify reads: not ours.
+        let rest = &self.c.b[self.c.i..];
+        if matches!(rest.first(), Some(b'e') | Some(b'E')) {
+            let after = rest.get(1).copied();
+            let after = if matches!(after, Some(b'+') | Some(b'-')) { rest.get(2).copied() } else { after };
+            if after.is_some_and(|c| c.is_ascii_digit()) {
+                return Err(());
+            }
+        }
         let digits = format!("{int_part}{frac}");
         let n: BigInt = digits.parse().map_err(|_| ())?;
         let d = num_traits::pow(BigInt::from(10), frac.len());
@@ -629,13 +636,12 @@ mod tests {
         assert!(parse("\\sqrt[3]{7}").is_some());
         assert!(parse("\\log_{2} 8").is_some());
         assert!(parse("C_{1} e^{t}+C_{2} e^{-t}").is_some());
-        assert!(parse("1.77e-6").is_some());
-        assert!(parse("3e8").is_some());
+        assert!(parse("2e^{x}").is_some());
         assert_eq!(parse("N+1"), parse("n+1"));
         assert_eq!(parse("x_0"), parse("x_{0}"));
         // refused
         for s in ["\\cos 2t", "\\frac{37}{4} m", "3\\frac{1}{2}", "sin x", "E+1", "I+1", "x2", "a^b^c",
-            "\\text{x}", "x = 1", "e^{\\log(b)}", "2(5)", "(2)(6)", "1./3", "\\sin^{-1} x", "2 3", "dx"] {
+            "\\text{x}", "x = 1", "e^{\\log(b)}", "2(5)", "(2)(6)", "1.77e-6", "3e8", "1./3", "\\sin^{-1} x", "2 3", "dx"] {
             assert_eq!(parse(s), None, "{s}");
         }
     }

@@ -11,6 +11,8 @@
 //! * [`expr`], [`identity`]: expressions in variables (radicals, exp/log, trig) read as
 //!   math-verify reads them, compared by randomized identity testing (exact modulo a prime for
 //!   rational functions, complex floating point otherwise);
+//! * [`enotation`]: `5.3e-9`, `4.5e33` read as m · 10^k (math-verify reads `e` as Euler's
+//!   number there: a documented error of its own);
 //! * [`lists`]: lists of constants and tuples, `\pm`, compared as math-verify's finite sets;
 //! * [`cursor`]: the byte cursor both hand-written parsers use;
 //! * `bindings` (feature `pyo3`): the Python module, which releases the GIL and grades a batch
@@ -18,6 +20,7 @@
 
 pub mod canon;
 pub mod cursor;
+pub mod enotation;
 pub mod expr;
 pub mod extract;
 pub mod identity;

@@ -23,6 +23,7 @@ import gzip
 import json
 import logging
 import pathlib
+import re
 from collections import defaultdict
 
 import pytest
@@ -55,11 +56,17 @@ def _mv(answer: str, gold: str) -> bool:
     return scoring.math_verify_verdict(answer, gold)
 
 
+E_LITERAL = re.compile(r"^-?\d+(\.\d+)?[eE][+-]?\d+$")
+
+
 def _documented_error(fast: bool, mv: bool, answer: str, gold: str) -> bool:
-    """math-verify's documented ``percent-parse`` error (mathverify_errors.tsv): with the antlr4
-    4.9.3 runtime it cannot convert any ``N\\%`` literal, so it says False where the fast path
-    (MATH's convention, ``25\\%`` = 25 = 0.25) says True."""
-    return fast and not mv and ("\\%" in answer or "\\%" in gold)
+    """math-verify's documented errors (mathverify_errors.tsv), where it says False and the fast
+    path True: ``percent-parse`` (with the antlr4 4.9.3 runtime it cannot convert any ``N\\%``
+    literal; MATH's convention is ``25\\%`` = 25 = 0.25) and ``e-notation`` (it reads
+    ``4.5e33`` as 4.5·e·33; the fast path as 4.5·10³³)."""
+    if not fast or mv:
+        return False
+    return "\\%" in answer or "\\%" in gold or bool(E_LITERAL.match(answer) or E_LITERAL.match(gold))
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +144,7 @@ def test_responses_agree_with_math_verify(quiet_math_verify, scoring_report):
         "real data: Qwen2.5-Math responses to 100 MATH problems",
         [f"responses {n}; fast path decides {decided} ({decided / n:.1%}); "
          f"agrees with math-verify on {agree}/{decided} ({agree / decided:.1%}); the other "
-         f"{documented} are math-verify's documented percent-parse error (`25` vs `25\\%`)"]
+         f"{documented} are math-verify's documented errors (percent-parse: `25` vs `25\\%`; e-notation)"]
         + disagreements,
     ))
     assert not disagreements, "\n".join(disagreements)
