@@ -6,7 +6,7 @@
 //!   rationals, √, π with bounded arithmetic);
 //! * [`rules`]: the decision rules, the three-valued [`Verdict`] ([`verdict`]);
 //! * [`intervals`]: intervals with infinite ends and unions, compared as sets;
-//! * [`words`]: choice letters and one-word answers;
+//! * [`words`]: choice letters and one-word answers; [`clock`]: times of day with a.m./p.m.;
 //! * [`poly`]: exact polynomial equality (single-letter variables, rational coefficients);
 //! * [`expr`], [`identity`]: expressions in variables (radicals, exp/log, trig) read as
 //!   math-verify reads them, compared by randomized identity testing (exact modulo a prime for
@@ -19,6 +19,7 @@
 //!   in parallel with rayon.
 
 pub mod canon;
+pub mod clock;
 pub mod cursor;
 pub mod enotation;
 pub mod expr;

@@ -292,6 +292,9 @@ pub fn decide(pred: &str, gold: &str) -> Verdict {
 /// measure which written forms the fast path reads (a gold against itself).
 pub fn decide_read(pred: &str, gold: &str) -> Verdict {
     let (pred, gold) = (strip_spacing(pred), strip_spacing(gold));
+    if let Some(v) = crate::clock::decide(pred, gold) {
+        return v;
+    }
     if let (Some(a), Some(b)) = (crate::words::word_of(pred), crate::words::word_of(gold)) {
         return crate::words::decide(&a, &b);
     }

@@ -57,16 +57,18 @@ def _mv(answer: str, gold: str) -> bool:
 
 
 E_LITERAL = re.compile(r"^-?\d+(\.\d+)?[eE][+-]?\d+$")
+CLOCK = re.compile(r"\d:\d\d.*[ap]\.?m", re.IGNORECASE)
 
 
 def _documented_error(fast: bool, mv: bool, answer: str, gold: str) -> bool:
     """math-verify's documented errors (mathverify_errors.tsv), where it says False and the fast
     path True: ``percent-parse`` (with the antlr4 4.9.3 runtime it cannot convert any ``N\\%``
     literal; MATH's convention is ``25\\%`` = 25 = 0.25) and ``e-notation`` (it reads
-    ``4.5e33`` as 4.5·e·33; the fast path as 4.5·10³³)."""
+    ``4.5e33`` as 4.5·e·33; the fast path as 4.5·10³³) and ``clock-time`` (``4:30 \\text{ p.m.}``
+    is 4/30 to it, ``\\text{4:30 p.m.}`` a string)."""
     if not fast or mv:
         return False
-    return "\\%" in answer or "\\%" in gold or bool(E_LITERAL.match(answer) or E_LITERAL.match(gold))
+    return "\\%" in answer or "\\%" in gold or bool(E_LITERAL.match(answer) or E_LITERAL.match(gold) or CLOCK.search(answer))
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +146,7 @@ def test_responses_agree_with_math_verify(quiet_math_verify, scoring_report):
         "real data: Qwen2.5-Math responses to 100 MATH problems",
         [f"responses {n}; fast path decides {decided} ({decided / n:.1%}); "
          f"agrees with math-verify on {agree}/{decided} ({agree / decided:.1%}); the other "
-         f"{documented} are math-verify's documented errors (percent-parse: `25` vs `25\\%`; e-notation)"]
+         f"{documented} are math-verify's documented errors (percent-parse: `25` vs `25\\%`; e-notation; clock-time)"]
         + disagreements,
     ))
     assert not disagreements, "\n".join(disagreements)
