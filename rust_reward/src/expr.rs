@@ -19,8 +19,8 @@
 //! * explicit `/`, `*` take whole juxtaposition chains as operands (`1/2x` is 1/(2x));
 //! * a function's argument is a group `(…)` / `{…}`, or one number or variable that ends the
 //!   term (`\cos 2t` is cos(2) with `t` deleted as a unit to it, so it is refused);
-//! * at most two plain letters in a row (`sin`, `log`, `or` without a backslash are words to
-//!   it), no digit after a factor, no integer-times-
+//! * at most two plain letters in a row without a space (`sin`, `log`, `or` without a
+//!   backslash are words to it; `L C s` is three symbols), no digit after a factor, no integer-times-
 //!   fraction chain (a mixed number to it), no trailing letters it may delete as a unit
 //!   ([`crate::poly::may_end_in_unit`]).
 //!
@@ -272,7 +272,9 @@ impl<'a> Parser<'a> {
             Some(c) if c.is_ascii_alphabetic() => true,
             Some(b'(') => true,
             Some(b'\\') => !self.c.at("\\}"),
-            Some(c) if c.is_ascii_digit() => false,
+            // A number after a closing parenthesis (`(n-2) 2^{n}`) is a factor to latex2sympy;
+            // after anything else (`x2`, `2 3`) it is read otherwise.
+            Some(c) if c.is_ascii_digit() => self.c.b[..self.c.i].iter().rev().find(|c| !c.is_ascii_whitespace()) == Some(&b')'),
             _ => false,
         }
     }
@@ -281,14 +283,23 @@ impl<'a> Parser<'a> {
     fn chain(&mut self) -> R<Expr> {
         let (mut v, shape) = self.factor()?;
         let mut run = u32::from(shape == Shape::Letter);
-        while self.factor_follows() {
+        loop {
+            if !self.factor_follows() {
+                break;
+            }
+            // Letters apart (`L C s`) are separate symbols to it; a run (`sin`) may be a word.
+            let spaced = self.c.i > 0 && self.c.b[self.c.i - 1].is_ascii_whitespace();
             let (f, s) = self.factor()?;
             // Two rational constants side by side may be a mixed number to latex2sympy
             // (`3\frac{1}{2}` is 7/2, `2(5)` is 7; `2^3\frac{1}{2}` depends on its simplifier).
             if v.is_rational_constant() && (s == Shape::IntFrac || f.is_rational_constant()) {
                 return Err(());
             }
-            run = if s == Shape::Letter { run + 1 } else { 0 };
+            run = match s {
+                Shape::Letter if spaced => 1,
+                Shape::Letter => run + 1,
+                _ => 0,
+            };
             if run > 2 {
                 return Err(());
             }
@@ -610,7 +621,11 @@ pub fn assignment(s: &str) -> Option<(String, &str)> {
     if rhs.contains('=') || s.contains('<') || s.contains('>') || s.contains("\\le") || s.contains("\\ge") {
         return None;
     }
-    let l: String = lhs.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut l: String = lhs.chars().filter(|c| !c.is_whitespace()).collect();
+    // A capital is its lowercase letter to math-verify (`M = …` is `m = …`), but E, I, D.
+    if l.len() == 1 && l.as_bytes()[0].is_ascii_uppercase() && !matches!(l.as_bytes()[0], b'E' | b'I' | b'D') {
+        l = l.to_ascii_lowercase();
+    }
     let b = l.as_bytes();
     let var_ok = |c: u8| c.is_ascii_lowercase() && !matches!(c, b'd' | b'e' | b'i');
     let plain = b.len() == 1 && var_ok(b[0]);
@@ -637,6 +652,8 @@ mod tests {
         assert!(parse("\\log_{2} 8").is_some());
         assert!(parse("C_{1} e^{t}+C_{2} e^{-t}").is_some());
         assert!(parse("2e^{x}").is_some());
+        assert!(parse("\\frac{1}{L C s^{2}+R C s+1}").is_some());
+        assert!(parse("LCs").is_none());
         assert_eq!(parse("N+1"), parse("n+1"));
         assert_eq!(parse("x_0"), parse("x_{0}"));
         // refused

@@ -520,8 +520,82 @@ fn decide_modes_aside(pred: &str, gold: &str) -> Verdict {
         (Some((_, r)), None) if !gold.contains('=') => decide_plain(r, gold),
         (None, Some((_, r))) if !pred.contains('=') => decide_plain(pred, r),
         (None, None) if !pred.contains('=') && !gold.contains('=') => decide_plain(pred, gold),
-        _ => Verdict::Undecided,
+        _ => equations(pred, gold),
     }
+}
+
+/// `L = R` with one `=` and no inequality: the expression L − R.
+fn relation(s: &str) -> Option<Expr> {
+    let (l, r) = s.split_once('=')?;
+    if r.contains('=') || ["<", ">", "\\le", "\\ge", "\\ne"].iter().any(|c| s.contains(c)) {
+        return None;
+    }
+    Some(Expr::Sub(Box::new(expr::parse(l)?), Box::new(expr::parse(r)?)))
+}
+
+/// Two equations are `True` when L₁ − R₁ = c · (L₂ − R₂) for a constant c ≠ 0: math-verify
+/// compares L − R (up to sign) and then the solution sets, which scaling keeps. Anything else
+/// is `Undecided` (equations with the same solutions need not be proportional).
+fn equations(pred: &str, gold: &str) -> Verdict {
+    let (Some(a), Some(b)) = (relation(pred), relation(gold)) else {
+        return Verdict::Undecided;
+    };
+    // An equation of constants is a truth value to sympy (`9 = \\cos 1` is false).
+    if a.variables().is_empty() || b.variables().is_empty() {
+        return Verdict::Undecided;
+    }
+    if proportional(&a, &b) {
+        Verdict::True
+    } else {
+        Verdict::Undecided
+    }
+}
+
+/// a = c · b for a constant c ≠ 0, tested at the points of [`compare`] (exact when both are
+/// rational functions).
+fn proportional(a: &Expr, b: &Expr) -> bool {
+    let mut c = None;
+    let mut good = 0;
+    for k in 0..4 * MOD_POINTS {
+        match (eval_mod(a, k), eval_mod(b, k)) {
+            (Ok(x), Ok(y)) => {
+                if x == 0 || y == 0 {
+                    return false;
+                }
+                let r = mulm(x, invm(y).expect("non-zero"));
+                if *c.get_or_insert(r) != r {
+                    return false;
+                }
+                good += 1;
+                if good == MOD_POINTS + 1 {
+                    return true;
+                }
+            }
+            (Err(ModErr::Outside), _) | (_, Err(ModErr::Outside)) => break,
+            _ => {}
+        }
+        if k + 1 == 4 * MOD_POINTS {
+            return false;
+        }
+    }
+    let mut ratio: Option<C> = None;
+    let mut good = 0;
+    for k in 0..2 * FLOAT_POINTS {
+        let (mut sa, mut sb) = (0.0f64, 0.0f64);
+        let (Ok(x), Ok(y)) = (eval_c(a, k, &mut sa), eval_c(b, k, &mut sb)) else { return false };
+        let (Some(x), Some(y)) = (x, y) else { continue };
+        // Both well away from zero relative to their rounding scale.
+        if x.abs() < 1e-6 * sa.max(f64::MIN_POSITIVE) || y.abs() < 1e-6 * sb.max(f64::MIN_POSITIVE) {
+            return false;
+        }
+        let Some(r) = x.div(y) else { return false };
+        let r0 = *ratio.get_or_insert(r);
+        if r.sub(r0).abs() > 1e-10 * r0.abs().max(r.abs()) {
+            return false;
+        }
+        good += 1;
+    }
+    good >= FLOAT_POINTS
 }
 
 #[cfg(test)]
@@ -565,6 +639,15 @@ mod tests {
             ("y = t", "t", Undecided),
             ("\\cos 2t", "\\cos(2t)", Undecided),
             ("\\frac{37}{4} m", "9.25m", Undecided),
+            // equations: proportional L - R
+            ("5x - 7y + 11z + 4 = 0", "10x - 14y + 22z + 8 = 0", True),
+            ("\\frac{x^{2}}{2} - \\frac{y^{2}}{2} = 1", "x^2-y^2=2", True),
+            ("x^2 = 1", "x = 1", Undecided),
+            ("9 = \\cos(1)", "18 = 2\\cos(1)", Undecided),
+            ("\\sin(x) = y", "2\\sin(x) - 2y = 0", True),
+            ("M=2^{N-2}+1", "m=\\frac{2^N}{4}+1", True),
+            ("(n-2) 2^{n}+1", "n \\cdot 2^n-2^{n+1}+1", True),
+            ("x2^n", "2^n x", Undecided), // a digit after a letter is not a factor
         ];
         for (a, g, want) in cases {
             assert_eq!(decide(a, g), want, "{a} vs {g}");

@@ -13,6 +13,7 @@
 //!   rational functions, complex floating point otherwise);
 //! * [`enotation`]: `5.3e-9`, `4.5e33` read as m · 10^k (math-verify reads `e` as Euler's
 //!   number there: a documented error of its own);
+//! * [`shapes`]: a collection against a single value (always different);
 //! * [`lists`]: lists of constants and tuples, `\pm`, compared as math-verify's finite sets;
 //! * [`cursor`]: the byte cursor both hand-written parsers use;
 //! * `bindings` (feature `pyo3`): the Python module, which releases the GIL and grades a batch
@@ -30,6 +31,7 @@ pub mod lists;
 pub mod poly;
 pub mod rules;
 pub mod scalar;
+pub mod shapes;
 pub mod value;
 pub mod verdict;
 pub mod words;

@@ -94,6 +94,19 @@ fn parse(s: &str) -> Option<Vec<Elem>> {
     Some(out)
 }
 
+/// The number of distinct elements of a list of constants (2 or more written), when it is one.
+pub(crate) fn distinct_elements(s: &str) -> Option<usize> {
+    let mut xs = parse(s)?;
+    if xs.len() < 2 {
+        return None;
+    }
+    xs.sort_by(cmp_elem);
+    if has_near_ties(&xs) {
+        return None;
+    }
+    Some(xs.len())
+}
+
 fn cmp_elem(a: &Elem, b: &Elem) -> Ordering {
     for (x, y) in a.iter().zip(b) {
         match x.0.partial_cmp(&y.0) {

@@ -130,6 +130,11 @@ fn increasing(xs: &[Num]) -> bool {
     }
 }
 
+/// [`increasing`] for other modules.
+pub(crate) fn increasing_pub(xs: &[Num]) -> bool {
+    increasing(xs)
+}
+
 fn decide_seq(da: Delim, xs: &[Num], db: Delim, ys: &[Num]) -> Verdict {
     if xs.len() != ys.len() {
         return Verdict::Undecided;
@@ -304,7 +309,7 @@ pub fn decide_read(pred: &str, gold: &str) -> Verdict {
     if let Some(v) = crate::enotation::decide(pred, gold) {
         return v;
     }
-    match (parse_answer(pred), parse_answer(gold)) {
+    let v = match (parse_answer(pred), parse_answer(gold)) {
         (Some(p), Some(g)) => decide_parsed(&p, &g),
         // A side with a variable (`x^2 + 3x`) is outside the scalar language; compare the two
         // as polynomials (Undecided unless both are, see `crate::poly`), then as expressions
@@ -317,7 +322,12 @@ pub fn decide_read(pred: &str, gold: &str) -> Verdict {
             },
             v => v,
         },
+    };
+    // A collection of two or more values against a single value (`crate::shapes`).
+    if v == Verdict::Undecided && crate::shapes::mismatch(pred, gold) {
+        return Verdict::False;
     }
+    v
 }
 
 #[cfg(test)]

@@ -8,8 +8,9 @@ commuted, ``\\frac{a}{b}`` or ``(a)/(b)``, ``\\cdot``/``\\times``/juxtaposition,
 ``\\exp(u)``, ``u^{1/2}`` or ``\\sqrt{u}``, ``\\left( \\right)``), sometimes through an identity
 (``\\sin^2 u + \\cos^2 u`` for 1, ``e^{a}e^{b}`` for ``e^{a+b}``), and with probability one half
 one copy is mutated (a number changed, ``\\sin`` for ``\\cos``, a variable renamed, a sign
-flipped). Pairs with assignments (``y = …``, ``f(x) = …``) and letters math-verify treats
-specially (capitals, ``e``) are mixed in. Wherever the fast path decides, math-verify
+flipped). Pairs with assignments (``y = …``, ``f(x) = …``), equations ``L = R`` against a
+scaled (``c L - c R = 0``) or flipped copy, and letters math-verify treats specially (capitals,
+``e``, ``i``) are mixed in. Wherever the fast path decides, math-verify
 (``math_verify_verdict``) must give the same verdict, and the rule must decide most pairs.
 
 ``LENGTHWISE_AGREEMENT_N`` raises the number of pairs for a long exploratory run.
@@ -133,6 +134,14 @@ def identity(rng: random.Random, t):
     return render(rng, t)
 
 
+def equation(rng: random.Random, t_left, t_right, scale: int, flip: bool) -> str:
+    """``L = R`` written as is, flipped, or as ``c L - c R = 0``."""
+    left, right = render(rng, t_left), render(rng, t_right)
+    if scale != 1:
+        return f"{scale} \\left({left}\\right) - {scale} \\left({right}\\right) = 0"
+    return f"{right} = {left}" if flip else f"{left} = {right}"
+
+
 def expression_pairs(rng: random.Random):
     for _ in range(N):
         names = rng.sample(VARS, rng.randint(1, 3))
@@ -144,6 +153,12 @@ def expression_pairs(rng: random.Random):
             a = "y = " + a
         elif k < 0.2:
             a, b = "f(x) = " + a, "f(x) = " + b
+        elif k < 0.3:
+            # equations L = R against a scaled, flipped or mutated copy
+            r = tree(rng, 1, names)
+            a = equation(rng, t, r, 1, False)
+            t2 = mutate(rng, t) if rng.random() < 0.4 else t
+            b = equation(rng, t2, r, rng.choice([1, 1, 2, -3]), rng.random() < 0.5)
         yield a, b
 
 
