@@ -25,6 +25,9 @@ const WRAPPERS: [&str; 4] = ["\\text", "\\mathrm", "\\textrm", "\\mbox"];
 
 fn parse(s: &str) -> Option<Clock> {
     let t = s.trim();
+    if t.len() > 64 {
+        return None;
+    }
     let text_only = WRAPPERS.iter().any(|w| t.starts_with(&format!("{w}{{")) && t.ends_with('}') && t[w.len() + 1..t.len() - 1].find(['{', '}']).is_none());
     // Drop the wrappers' names and braces, spaces, periods; lower-case.
     let mut u = t.to_string();

@@ -33,6 +33,9 @@ struct Reading {
 /// `-? digits [. digits] (e|E) [+|-] digits`, the whole string.
 fn literal(s: &str) -> Option<Reading> {
     let t = s.trim();
+    if t.len() > 80 {
+        return None;
+    }
     let (neg, body) = match t.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, t),

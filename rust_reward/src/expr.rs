@@ -599,6 +599,9 @@ pub fn complex_mode(s: &str) -> bool {
 /// The expression written by `s`, or `None` outside the language (module docs).
 pub fn parse(s: &str) -> Option<Expr> {
     let s = s.trim();
+    if s.len() > MAX_LEN {
+        return None;
+    }
     if s.contains("or") || crate::poly::may_end_in_unit(s) {
         return None;
     }

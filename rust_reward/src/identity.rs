@@ -484,6 +484,9 @@ fn decide_plain(pred: &str, gold: &str) -> Verdict {
 /// The verdict on two canonicalised answers read as expressions; `Undecided` unless both are
 /// in [`crate::expr`]'s language.
 pub fn decide(pred: &str, gold: &str) -> Verdict {
+    if pred.len() > crate::scalar::MAX_ANSWER_LEN || gold.len() > crate::scalar::MAX_ANSWER_LEN {
+        return Verdict::Undecided;
+    }
     let verdict = decide_modes_aside(pred, gold);
     // Strings in different complex modes hold different symbols (`expr::complex_mode`).
     if verdict != Verdict::Undecided && expr::complex_mode(pred) != expr::complex_mode(gold) {

@@ -67,6 +67,9 @@ fn tuple_of(s: &str) -> Option<Elem> {
 
 /// The elements of a list, or `None` outside the language (module docs).
 fn parse(s: &str) -> Option<Vec<Elem>> {
+    if s.len() > crate::scalar::MAX_ANSWER_LEN {
+        return None;
+    }
     let mut t = s.trim().replace("\\left\\{", "\\{").replace("\\right\\}", "\\}");
     t = t.replace("\\left(", "(").replace("\\right)", ")");
     let body = match t.strip_prefix("\\{").and_then(|r| r.strip_suffix("\\}")) {
