@@ -37,8 +37,10 @@ def decide(answer: str, gold: str, *, same_string: bool = True) -> bool | None:
     and assignments ``y = P``; choice letters and one-word answers in any wrapping; a trailing
     ``\\text{…}`` unit dropped as math-verify drops it; expressions in variables (radicals,
     ``e``, exp/log, trig, ``f(x) = …``) by randomized identity testing (rust_reward/src/identity.rs:
-    exact modulo a prime for rational functions, complex floating point otherwise).
-    ``same_string=False`` skips the identical-string rule (measures the forms the rules read)."""
+    exact modulo a prime for rational functions, complex floating point otherwise); equations
+    up to a constant factor; lists of constants and tuples, ``a \\pm b``; e-notation
+    (``4.5e33`` = 4.5·10³³); times of day (``4:30 \\text{ p.m.}``); a collection against a single
+    value is False. ``same_string=False`` skips the identical-string rule (measures the forms the rules read)."""
 
 def grade_batch(
     responses: list[str],
