@@ -8,11 +8,11 @@
 //!
 //! The language is cut to what math-verify reads as the same expression (each rule checked
 //! against it, see tests/scoring/test_expr_agreement.py):
-//! * a variable is a letter or a lowercase Greek command, with an optional subscript of digits
-//!   or one lowercase letter (`x_0` and `x_{0}` are one symbol); capitals are the lowercase
-//!   letter (it lower-cases them: `N + 1` = `n + 1`), except `E` and `I`, which it reads as
-//!   other things than `e`/`i` (`I` is the imaginary unit); `i` is a plain symbol, real or
-//!   complex with the string ([`complex_mode`]); `d` is refused (differentials);
+//! * a variable is a letter or a Greek command (`\Delta` is `\delta`), with an optional
+//!   subscript of digits or one lowercase letter (`x_0` and `x_{0}` are one symbol); capitals
+//!   are the lowercase letter (it lower-cases them: `N + 1` = `n + 1`), except `E` and `I`,
+//!   which it reads as other things than `e`/`i` (`I` is the imaginary unit); `i` is a plain
+//!   symbol, real or complex with the string ([`complex_mode`]); `d` is refused (differentials);
 //! * `e` is Euler's number (`e^{x}` is exp x); an e-literal (`1.77e-6`, `3e8`) is refused: the
 //!   fast path reads it as m · 10^k ([`crate::enotation`]), math-verify as 1.77·e − 6;
 //! * `\log` is the base-10 logarithm, `\ln` the natural one;
@@ -79,6 +79,10 @@ const GREEK: [&str; 22] = [
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "kappa",
     "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "varphi", "chi", "psi", "omega",
 ];
+
+/// Capital Greek letters math-verify lower-cases (`\Delta` is `\delta` to it); `\Gamma`,
+/// `\Pi`, `\Sigma` are left out (a function, a product, a sum to some readers).
+const CAPITAL_GREEK: [&str; 6] = ["Delta", "Theta", "Lambda", "Phi", "Psi", "Omega"];
 
 /// An expression tree.
 #[derive(Debug, Clone, PartialEq)]
@@ -518,10 +522,10 @@ impl<'a> Parser<'a> {
                 return Ok((e, Shape::Other));
             }
         }
-        for g in GREEK {
+        for g in GREEK.iter().chain(CAPITAL_GREEK.iter()) {
             let cmd = format!("\\{g}");
             if self.c.eat(&cmd) {
-                let name = g.trim_start_matches("var").to_string();
+                let name = g.trim_start_matches("var").to_ascii_lowercase();
                 let name = if name == "epsilon" { "epsilon".to_string() } else { name };
                 return Ok(match self.subscript()? {
                     Some(s) => (Expr::Var(format!("{name}_{s}")), Shape::Other),
@@ -658,6 +662,7 @@ mod tests {
         assert!(parse("\\frac{1}{L C s^{2}+R C s+1}").is_some());
         assert!(parse("LCs").is_none());
         assert_eq!(parse("N+1"), parse("n+1"));
+        assert_eq!(parse("\\Delta x"), parse("\\delta x"));
         assert_eq!(parse("x_0"), parse("x_{0}"));
         // refused
         for s in ["\\cos 2t", "\\frac{37}{4} m", "3\\frac{1}{2}", "sin x", "E+1", "I+1", "x2", "a^b^c",

@@ -25,7 +25,7 @@ import random
 from lengthwise import _scoring, scoring
 
 N = int(os.environ.get("LENGTHWISE_AGREEMENT_N", "160"))
-VARS = ["x", "y", "t", "a", "b", "k", "n", "r", "u", "v", "i", "\\omega", "\\theta", "x_{0}", "C_{1}", "N"]
+VARS = ["x", "y", "t", "a", "b", "k", "n", "r", "u", "v", "i", "\\omega", "\\theta", "\\Delta", "x_{0}", "C_{1}", "N"]
 FUNCS = ["\\sin", "\\cos", "\\tan", "\\ln", "\\log", "\\exp", "\\sqrt", "\\sqrt[3]"]
 
 
