@@ -11,7 +11,7 @@ from lengthwise.preflight import PreflightError, check_math_verify, check_traini
 
 def test_working_math_verify_passes():
     pytest.importorskip("math_verify")
-    check_math_verify()  # \log_2 8 = 3: only math-verify decides it, and it must say equal
+    check_math_verify()  # \log_2 8 = 3 through math-verify itself: it must say equal
     check_training_runtime()
 
 

@@ -28,14 +28,19 @@ def canonicalize(s: str) -> str:
     """The cleanup applied to answers and golds before either path compares them: surrounding
     ``$…$``, ``\\(…\\)``, ``\\[…\\]``, a trailing period, thousands separators."""
 
-def decide(answer: str, gold: str) -> bool | None:
+def decide(answer: str, gold: str, *, same_string: bool = True) -> bool | None:
     """Fast-path verdict on (answer, gold), both canonicalised first: True, False, or None when
     only math-verify can decide. Decided exactly, never True where math-verify says False:
     identical answers math-verify can read; numbers (integers, decimals, fractions, mixed
     numbers as latex2sympy reads them, percentages, ``\\sqrt``, π, powers); ``x = 5``;
     tuples, sets and intervals, including infinite ends, unions and ``x \\in I``; polynomials
     and assignments ``y = P``; choice letters and one-word answers in any wrapping; a trailing
-    ``\\text{…}`` unit dropped as math-verify drops it."""
+    ``\\text{…}`` unit dropped as math-verify drops it; expressions in variables (radicals,
+    ``e``, exp/log, trig, ``f(x) = …``) by randomized identity testing (rust_reward/src/identity.rs:
+    exact modulo a prime for rational functions, complex floating point otherwise); equations
+    up to a constant factor; lists of constants and tuples, ``a \\pm b``; e-notation
+    (``4.5e33`` = 4.5·10³³); times of day (``4:30 \\text{ p.m.}``); a collection against a single
+    value is False. ``same_string=False`` skips the identical-string rule (measures the forms the rules read)."""
 
 def grade_batch(
     responses: list[str],

@@ -2,7 +2,7 @@
 
 The scorer decides what its Rust fast path can and sends everything else to math-verify
 (:mod:`lengthwise.scoring`). Without math-verify those answers come back with path ``"error"``
-and count as wrong — silently: ``\\log_2 8`` against ``3`` is graded incorrect and training
+and count as wrong — silently: ``\\binom{4}{2}`` against ``6`` is graded incorrect and training
 continues on a wrong reward. :func:`check_math_verify` turns that into one error at start-up:
 math-verify must import and must decide a known pair (``\\log_2 8`` = ``3``, which needs its
 LaTeX parser and the antlr4 runtime it was built for).
@@ -19,7 +19,7 @@ __all__ = ["PreflightError", "check_math_verify", "check_training_runtime", "INS
 
 INSTALL_HINT = "pip install 'lengthwise[verl]' (it brings math-verify[antlr4_9_3])"
 
-# A pair only math-verify decides (the fast path leaves \log undecided) and whose verdict is known.
+# A pair whose verdict is known and that needs math-verify's LaTeX parser (called directly below).
 _PROBE = ("\\log_2 8", "3")
 
 

@@ -80,13 +80,17 @@ fn py_canonicalize(s: &Bound<'_, PyAny>) -> PyResult<String> {
 }
 
 /// Fast-path verdict for an (answer, gold) pair: True, False, or None (undecided).
-/// Both are canonicalised first.
+/// Both are canonicalised first. `same_string=False` skips the identical-string rule (to
+/// measure which forms the rules read).
 #[pyfunction]
-#[pyo3(name = "decide")]
-fn py_decide(py: Python<'_>, answer: &Bound<'_, PyAny>, gold: &Bound<'_, PyAny>) -> PyResult<Option<bool>> {
+#[pyo3(name = "decide", signature = (answer, gold, *, same_string=true))]
+fn py_decide(py: Python<'_>, answer: &Bound<'_, PyAny>, gold: &Bound<'_, PyAny>, same_string: bool) -> PyResult<Option<bool>> {
     let a = text_of(answer, "answer", 0)?;
     let g = text_of(gold, "gold", 0)?;
-    Ok(py.allow_threads(|| verdict_obj(decide(&canonicalize(&a), &canonicalize(&g)))))
+    Ok(py.allow_threads(|| {
+        let (a, g) = (canonicalize(&a), canonicalize(&g));
+        verdict_obj(if same_string { decide(&a, &g) } else { crate::rules::decide_read(&a, &g) })
+    }))
 }
 
 /// Grade a batch on the fast path.

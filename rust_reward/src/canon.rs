@@ -1,7 +1,7 @@
 //! The cleanup shared by both paths: `canonicalize` is applied to every answer and gold before
 //! *either* path sees them (so math-verify is called on the same strings): surrounding `$…$`,
-//! `\(…\)`, `\[…\]`, a trailing period, and thousands separators (`1,000`, `1{,}000`,
-//! `1\,000`, `1 000`) of a number standing alone.
+//! `\(…\)`, `\[…\]`, a trailing period, spacing commands at either end, and thousands
+//! separators (`1,000`, `1{,}000`, `1\,000`, `1 000`) of a number standing alone.
 
 pub fn strip_wrapper<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {
     if s.len() >= open.len() + close.len() && s.starts_with(open) && s.ends_with(close) {
@@ -57,6 +57,16 @@ pub fn canonicalize(s: &str) -> String {
         if t.ends_with('.') && !t.ends_with("..") {
             t = t[..t.len() - 1].trim_end();
         }
+        // Spacing commands at either end (`$2$\,` → `$2$`, then `2`); `\\,` is a row break
+        // and a comma.
+        for sp in ["\\,", "\\;", "\\!", "\\ ", "\\quad", "\\qquad"] {
+            if let Some(r) = t.strip_suffix(sp).filter(|r| !r.ends_with('\\')) {
+                t = r.trim_end();
+            }
+            if let Some(r) = t.strip_prefix(sp) {
+                t = r.trim_start();
+            }
+        }
         if t.len() == before {
             break;
         }
@@ -81,5 +91,7 @@ mod tests {
         assert_eq!(canonicalize("1,2"), "1,2");
         assert_eq!(canonicalize("\\(x\\)"), "x");
         assert_eq!(canonicalize("..."), "...");
+        assert_eq!(canonicalize("$2$\\,"), "2");
+        assert_eq!(canonicalize("\\; x \\quad"), "x");
     }
 }

@@ -9,8 +9,8 @@
 //! which math-verify rounds). `False` needs rational endpoints (math-verify compares endpoints
 //! numerically, so irrational ones a hair apart are left to it). An `x \in` prefix is dropped (to
 //! math-verify `x \in I` against `I` is equal); two different letters are left to it.
-//! This path is taken only when a side holds `\infty` or `\cup`; plain pairs stay with the
-//! tuple/interval rules of [`crate::rules`].
+//! This path is taken only when a side holds `\infty`, `\cup` or `\in`; plain pairs stay with
+//! the tuple/interval rules of [`crate::rules`].
 
 use crate::scalar::{clean_for_parse, parse_scalar, split_top};
 use crate::value::Value;
@@ -42,9 +42,11 @@ pub struct Union {
     pieces: Vec<Piece>,
 }
 
-/// True when `s` is one this module parses (`\infty` or `\cup` in it).
+/// True when `s` is one this module parses (`\infty`, `\cup` or `\in` in it).
 pub fn applies(s: &str) -> bool {
-    s.contains("\\infty") || s.contains("\\cup")
+    s.contains("\\infty")
+        || s.contains("\\cup")
+        || s.match_indices("\\in").any(|(p, _)| !s[p + 3..].starts_with(|c: char| c.is_ascii_alphabetic()))
 }
 
 /// Order of two ends; `None` when two distinct finite values are too close to order in f64.
@@ -228,6 +230,8 @@ mod tests {
             ("(0,9) \\cup (9,36)", "(0,36)", False), // 9 is missing
             ("x \\in [-2,7]", "[-2,7]", True),
             ("x \\in [-2,7]", "y \\in [-2,7]", Undecided),
+            ("x \\in [-2,7]", "x\\in[-2,7]", True),
+            ("x \\in [-2,7]", "x \\in [-2,7)", False),
             ("(-\\infty, 2) \\cup (3, \\infty)", "(3,\\infty)\\cup(-\\infty,2)", True),
             ("[2,\\infty]", "[2,\\infty)", Undecided), // closed at infinity: left to math-verify
             ("(3,2)\\cup(4,5)", "(4,5)", Undecided),   // empty piece

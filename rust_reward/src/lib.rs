@@ -6,19 +6,32 @@
 //!   rationals, √, π with bounded arithmetic);
 //! * [`rules`]: the decision rules, the three-valued [`Verdict`] ([`verdict`]);
 //! * [`intervals`]: intervals with infinite ends and unions, compared as sets;
-//! * [`words`]: choice letters and one-word answers;
+//! * [`words`]: choice letters and one-word answers; [`clock`]: times of day with a.m./p.m.;
 //! * [`poly`]: exact polynomial equality (single-letter variables, rational coefficients);
+//! * [`expr`], [`identity`]: expressions in variables (radicals, exp/log, trig) read as
+//!   math-verify reads them, compared by randomized identity testing (exact modulo a prime for
+//!   rational functions, complex floating point otherwise);
+//! * [`enotation`]: `5.3e-9`, `4.5e33` read as m · 10^k (math-verify reads `e` as Euler's
+//!   number there: a documented error of its own);
+//! * [`shapes`]: a collection against a single value (always different);
+//! * [`lists`]: lists of constants and tuples, `\pm`, compared as math-verify's finite sets;
 //! * [`cursor`]: the byte cursor both hand-written parsers use;
 //! * `bindings` (feature `pyo3`): the Python module, which releases the GIL and grades a batch
 //!   in parallel with rayon.
 
 pub mod canon;
+pub mod clock;
 pub mod cursor;
+pub mod enotation;
+pub mod expr;
 pub mod extract;
+pub mod identity;
 pub mod intervals;
+pub mod lists;
 pub mod poly;
 pub mod rules;
 pub mod scalar;
+pub mod shapes;
 pub mod value;
 pub mod verdict;
 pub mod words;

@@ -416,7 +416,7 @@ const UNIT_WORDS: [&str; 3] = ["ab", "by", "yr"];
 /// True when the answer could end in something math-verify strips as a unit: a final run of
 /// letters preceded by a digit, `}` or a space, where the run holds a unit letter or is a unit
 /// word. Such answers are left to math-verify.
-fn may_end_in_unit(t: &str) -> bool {
+pub(crate) fn may_end_in_unit(t: &str) -> bool {
     let t = t.trim_end();
     let b = t.as_bytes();
     let mut start = b.len();
@@ -475,6 +475,10 @@ fn assignment(s: &str) -> Option<(u8, &str)> {
 /// rescaling can make them equivalent otherwise). Different letters (`y = …` against `x = …`)
 /// and a right side holding its own letter are left to math-verify.
 pub fn decide(pred: &str, gold: &str) -> Verdict {
+    // A unit at the end of the whole answer goes even after `=` (`y = t` is `y =` to it).
+    if may_end_in_unit(pred) || may_end_in_unit(gold) {
+        return Verdict::Undecided;
+    }
     let (pv, pr) = assignment(pred).map_or((None, pred), |(v, r)| (Some(v), r));
     let (gv, gr) = assignment(gold).map_or((None, gold), |(v, r)| (Some(v), r));
     if pv.is_some() || gv.is_some() {
@@ -567,6 +571,8 @@ mod tests {
             ("y = 2x + 3", "z = 2x + 3", Undecided),
             ("y = 2y + 3", "y = 3 + 2y", Undecided),
             ("y \\le 2x", "y \\le 2x + 0", Undecided),
+            ("y = t", "t", Undecided), // `y =` to math-verify: the unit t is deleted
+            ("y = t", "y = t + 0", Undecided),
         ];
         for (a, g, want) in cases {
             assert_eq!(decide(a, g), want, "{a} vs {g}");

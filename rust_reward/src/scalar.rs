@@ -451,6 +451,8 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let v = match self.peek() {
             Some(c) if c.is_ascii_digit() => self.number()?,
+            // `.35625` is 0.35625 to math-verify too.
+            Some(b'.') if self.c.b.get(self.c.i + 1).is_some_and(|c| c.is_ascii_digit()) => self.number()?,
             Some(b'(') => {
                 self.c.i += 1;
                 let v = self.expr()?;
@@ -483,7 +485,7 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    /// digits [ '.' digits ]
+    /// digits [ '.' digits ] | '.' digits
     fn number(&mut self) -> PResult<Value> {
         self.ws();
         let s = self.c.i;

@@ -23,14 +23,14 @@ import lengthwise
 CORE = str(Path(lengthwise.__file__).resolve().parents[1])
 
 # Answers math-verify decides and the fast path leaves to it; verdicts derived by hand:
-# sin²x + cos²x = 1 (Pythagorean identity); x^{-1} = 1/x; 2x^{-1} = 2/x; sin²x + cos²x ≠ 2;
-# x^{-1} ≠ 2/x (they differ by a factor 2).
+# binomials, which the fast path does not read: C(1,1) = 1, C(4,2) = 6, C(5,2) = 10; C(1,1) ≠ 2;
+# C(4,2) ≠ 7.
 SYMBOLIC = [
-    ("\\boxed{\\sin^2 x+\\cos^2 x}", "1", True),
-    ("\\boxed{x^{-1}}", "\\frac{1}{x}", True),
-    ("\\boxed{2x^{-1}}", "\\frac{2}{x}", True),
-    ("\\boxed{\\sin^2 x+\\cos^2 x}", "2", False),
-    ("\\boxed{x^{-1}}", "\\frac{2}{x}", False),
+    ("\\boxed{\\binom{1}{1}}", "1", True),
+    ("\\boxed{\\binom{4}{2}}", "6", True),
+    ("\\boxed{\\binom{5}{2}}", "10", True),
+    ("\\boxed{\\binom{1}{1}}", "2", False),
+    ("\\boxed{\\binom{4}{2}}", "7", False),
 ]
 
 

@@ -60,9 +60,9 @@ def _timed(fn, *args, **kwargs):
 @pytest.fixture(scope="module", autouse=True)
 def warm_pool():
     """Start the math-verify workers once so deadlines below measure items, not start-up.
-    (This module's math-verify items, `x^{-1}` vs `\\frac{1}{x}`, divide by a variable: the
-    fast path's polynomial rule leaves them to math-verify.)"""
-    scoring.grade(["\\boxed{x^{-1}}"], ["\\frac{1}{x}"], workers=WORKERS)
+    (This module's math-verify items are binomials, `\\binom{4}{2}` vs `6`: the fast path does
+    not read them.)"""
+    scoring.grade(["\\boxed{\\binom{4}{2}}"], ["6"], workers=WORKERS)
     yield
 
 
@@ -137,7 +137,7 @@ def test_math_verify_overrun_is_a_bounded_timeout(answer, gold):
     assert r.path == "timeout" and r.correct is False
     assert dt < timeout_s + POOL_SLACK_S, f"took {dt:.1f} s"
     # A fresh worker answers the next item.
-    (after,) = scoring.grade_detailed(["\\boxed{x^{-1}}"], ["\\frac{1}{x}"], workers=WORKERS)
+    (after,) = scoring.grade_detailed(["\\boxed{\\binom{4}{2}}"], ["6"], workers=WORKERS)
     assert (after.path, after.correct) == ("math_verify", True)
 
 
@@ -192,14 +192,14 @@ def _wait_for(predicate, limit_s: float = 60.0) -> bool:
 
 def test_killed_idle_worker_is_replaced():
     # Two distinct items start two workers (the pool grows with demand).
-    scoring.grade(["\\boxed{x^{-1}}", "\\boxed{3x^{-1}}"], ["\\frac{1}{x}", "\\frac{3}{x}"], workers=WORKERS)
+    scoring.grade(["\\boxed{\\binom{4}{2}}", "\\boxed{\\binom{6}{3}}"], ["6", "20"], workers=WORKERS)
     assert _wait_for(lambda: len(_pool_pids("idle")) == WORKERS)
     pids = _pool_pids()
     for pid in pids:  # the workers this test's pool started
         os.kill(pid, signal.SIGKILL)
     # The pool notices each death (end of file on its pipe) and starts a replacement.
     assert _wait_for(lambda: not set(pids) & set(_pool_pids()))
-    (r,) = scoring.grade_detailed(["\\boxed{2x^{-1}}"], ["\\frac{2}{x}"], workers=WORKERS)
+    (r,) = scoring.grade_detailed(["\\boxed{\\binom{5}{2}}"], ["10"], workers=WORKERS)
     assert (r.path, r.correct) == ("math_verify", True)
     assert not set(pids) & set(_pool_pids())
 
@@ -207,7 +207,7 @@ def test_killed_idle_worker_is_replaced():
 def test_worker_killed_mid_item_gives_error_not_hang():
     """A worker that dies on an item (OOM killer, segfault) answers "error" for it at once,
     rather than at the deadline, and is replaced."""
-    scoring.grade(["\\boxed{x^{-1}}"], ["\\frac{1}{x}"], workers=WORKERS)
+    scoring.grade(["\\boxed{\\binom{4}{2}}"], ["6"], workers=WORKERS)
     out: dict = {}
 
     def run():
@@ -228,7 +228,7 @@ def test_worker_killed_mid_item_gives_error_not_hang():
     (r,) = out["r"]
     assert (r.path, r.correct) == ("error", False)
     assert any("worker died (killed by SIGKILL)" in m for m in out["warnings"])
-    (after,) = scoring.grade_detailed(["\\boxed{x^{-1}}"], ["\\frac{1}{x}"], workers=WORKERS)
+    (after,) = scoring.grade_detailed(["\\boxed{\\binom{4}{2}}"], ["6"], workers=WORKERS)
     assert (after.path, after.correct) == ("math_verify", True)
 
 

@@ -59,6 +59,7 @@ REQUIRED_RULES = [
     "left_right", "spacing", "dfrac_tfrac", "text_wrapped", "units", "degrees", "percent",
     "thousands", "trailing_period", "dollars", "integer", "decimal", "fraction",
     "mixed_number", "sqrt", "pi", "power", "tuple", "interval", "set", "equation", "polynomial",
+    "expression", "e_notation", "clock",
 ]
 
 

@@ -2,8 +2,8 @@
 
 One test per scenario the issue found broken, each stating what it checks and what the old
 forkserver pool did; the measured time and result of each is printed in the terminal summary
-("fallback scenarios"). Verdicts used (derived by hand): sin²x + cos²x = 1 (True), x^{-1} = 1/x
-(True), sin²x + cos²x vs 2 (False); power towers such as 7^{7^{8}} (about 5.7 million digits) run
+("fallback scenarios"). Verdicts used (derived by hand; binomials are left to math-verify by the
+fast path): C(1,1) = 1 (True), C(4,2) = 6 (True), C(1,1) vs 2 (False); power towers such as 7^{7^{8}} (about 5.7 million digits) run
 for minutes in math-verify, so they only end by a deadline, as path "timeout".
 """
 
@@ -24,11 +24,11 @@ PRELUDE = r"""
 import json, os, sys, time
 from lengthwise.scoring import grade_detailed, executor
 TOWER = "\\boxed{7^{7^{8}}}"
-SYM = "\\boxed{\\sin^2 x+\\cos^2 x}"
+SYM = "\\boxed{\\binom{1}{1}}"
 
 def warm(n):
     # n distinct items, so that n workers start (the pool grows with demand)
-    grade_detailed(["\\boxed{%dx^{-1}}" % (k + 2) for k in range(n)], ["\\frac{%d}{x}" % (k + 2) for k in range(n)],
+    grade_detailed(["\\boxed{\\binom{%d}{1}}" % (k + 2) for k in range(n)], ["%d" % (k + 2) for k in range(n)],
                    workers=n)
     t0 = time.time()
     while sum(st == "idle" for _, st in executor.get_pool().snapshot()) < n and time.time() - t0 < 120:
@@ -50,7 +50,7 @@ def _report(scoring_report, title: str, line: str) -> None:
 @pytest.mark.parametrize("how", ["sigalrm", "keyboard_interrupt", "task_cancel"])
 def test_interrupted_call_never_credits_the_next(how, scenario, scoring_report):
     """The issue's repro: warm a 2-worker pool, interrupt a call grading 7^{7^{8}} after 0.5 s,
-    then grade sin²x + cos²x vs 1. The old pool credited the tower's late answer to the next
+    then grade C(1,1) vs 1. The old pool credited the tower's late answer to the next
     call (correct=False); now the next call says True via math-verify, and so does a full batch
     after it (the pool is healthy)."""
     code = PRELUDE + r"""
@@ -89,7 +89,7 @@ t_interrupt = time.perf_counter() - t0
 t1 = time.perf_counter()
 (r,) = grade_detailed([SYM], ["1"], workers=2)
 t_next = time.perf_counter() - t1
-batch = grade_detailed([SYM, SYM, "\\boxed{x^{-1}}"], ["1", "2", "\\frac{1}{x}"], workers=2)
+batch = grade_detailed([SYM, SYM, "\\boxed{\\binom{4}{2}}"], ["1", "2", "6"], workers=2)
 print(json.dumps({"interrupted": interrupted, "t_interrupt": t_interrupt, "t_next": t_next,
                   "next": [r.correct, r.path], "batch": [[g.correct, g.path] for g in batch],
                   "replaced": len(set(before) - set(pids()))}))
@@ -117,7 +117,7 @@ import json, time
 print("BODY RAN", flush=True)
 from lengthwise.scoring import grade_detailed
 t0 = time.perf_counter()
-(r,) = grade_detailed(["\\boxed{\\sin^2 x+\\cos^2 x}"], ["1"])
+(r,) = grade_detailed(["\\boxed{\\binom{1}{1}}"], ["1"])
 print(json.dumps({"result": [r.correct, r.path], "seconds": time.perf_counter() - t0}))
 """
     t0 = time.perf_counter()
@@ -133,7 +133,7 @@ def test_script_body_runs_once(scenario):
 import json, sys
 sys.stdout.write("BODY\n"); sys.stdout.flush()
 from lengthwise.scoring import grade
-print(json.dumps({"v": grade(["\\boxed{x^{-1}}"], ["\\frac{1}{x}"], workers=2)}))
+print(json.dumps({"v": grade(["\\boxed{\\binom{4}{2}}"], ["6"], workers=2)}))
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=scenario.env())
     assert proc.stdout.count("BODY") == 1, proc.stdout
@@ -342,7 +342,7 @@ if __name__ == "__main__":
     warm(1)
     t0 = time.perf_counter()
     with mp.get_context(sys.argv[1]).Pool(2) as p:
-        got = p.map(grade_one, [(SYM, "1"), (SYM, "2"), ("\\boxed{x^{-1}}", "\\frac{1}{x}"), ("\\boxed{5}", "5")])
+        got = p.map(grade_one, [(SYM, "1"), (SYM, "2"), ("\\boxed{\\binom{4}{2}}", "6"), ("\\boxed{5}", "5")])
     print(json.dumps({"got": got, "t": time.perf_counter() - t0}))
 """
     res = scenario.run(code, 240, args=(method,))
@@ -356,8 +356,8 @@ def test_two_threads_with_different_workers(scenario, scoring_report):
     share one pool sized for the larger batch and every verdict is right."""
     code = PRELUDE + r"""
 import threading, warnings
-items = [(SYM, "1", True), ("\\boxed{x^{-1}}", "\\frac{1}{x}", True), (SYM, "2", False),
-         ("\\boxed{x^{-1}}", "\\frac{2}{x}", False), ("\\boxed{2x^{-1}}", "\\frac{2}{x}", True)]
+items = [(SYM, "1", True), ("\\boxed{\\binom{4}{2}}", "6", True), (SYM, "2", False),
+         ("\\boxed{\\binom{4}{2}}", "7", False), ("\\boxed{\\binom{5}{2}}", "10", True)]
 wrong, errors = [], []
 def work(n, rounds):
     for k in range(rounds):
@@ -391,8 +391,8 @@ from lengthwise.scoring import grade_async, grade
 async def main():
     t0 = time.perf_counter()
     got = await asyncio.gather(grade_async([SYM], ["1"]), grade_async([SYM], ["2"]),
-                               grade_async(["\\boxed{x^{-1}}", "\\boxed{3}"], ["\\frac{1}{x}", "4"]))
-    inside = grade(["\\boxed{2x^{-1}}"], ["\\frac{2}{x}"])
+                               grade_async(["\\boxed{\\binom{4}{2}}", "\\boxed{3}"], ["6", "4"]))
+    inside = grade(["\\boxed{\\binom{5}{2}}"], ["10"])
     return {"got": got, "inside": inside, "t": time.perf_counter() - t0}
 print(json.dumps(asyncio.run(main())))
 """

@@ -25,16 +25,14 @@ WORKERS = 2
 
 # Pairs the fast path leaves to math-verify (checked in `direct`), with both verdicts among them.
 CANDIDATES = [
-    ("\\sin^2 x+\\cos^2 x", "1"),
-    ("\\sin^2 x+\\cos^2 x", "2"),
-    ("x^{-1}", "\\frac{1}{x}"),
-    ("x^{-1}", "\\frac{2}{x}"),
-    ("2x^{-1}", "\\frac{2}{x}"),
-    ("\\frac{x^2-1}{x-1}", "x+1"),
-    ("\\cos(\\pi/3)", "\\frac{1}{2}"),
-    ("\\cos(\\pi/3)", "\\frac{1}{3}"),
-    ("\\ln(e^2)", "2"),
-    ("\\ln(e^2)", "3"),
+    ("\\binom{1}{1}", "1"),
+    ("\\binom{1}{1}", "2"),
+    ("\\binom{4}{2}", "6"),
+    ("\\binom{4}{2}", "7"),
+    ("\\binom{5}{2}", "10"),
+    ("\\binom{5}{2}", "11"),
+    ("\\binom{6}{3}", "20"),
+    ("\\binom{6}{3}", "21"),
 ]
 TOWERS = ["9^{9^{9}}", "10^{10^{10}}", "2^{10^{12}}"]  # each runs for hours in math-verify
 
