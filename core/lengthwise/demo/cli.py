@@ -173,6 +173,10 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                 except (DemoRunError, ConfigError) as err:
                     click.echo(f"error: {err}", err=True)
                     sys.exit(1)
+                except KeyboardInterrupt:
+                    resume = " (the same command resumes the comparison)" if comparing else ""
+                    click.echo(f"interrupted: verl and Ray stopped{resume}", err=True)
+                    sys.exit(130)
                 parts = ", ".join(f"{k} {v:.2f}" for k, v in r.step_seconds.items())
                 click.echo(f"seconds per step: {parts}")
             results.append((label, r))

@@ -167,7 +167,7 @@ def run_demo(
     from tqdm.auto import tqdm
 
     from ..verl_adapter.cpu import ENV as CPU_ENV
-    from ..verl_adapter.launcher import launch_command, stop_process_group
+    from ..verl_adapter.launcher import child_sigint_default, launch_command, stop_process_group, stop_signals_interrupt
     from ..verl_adapter.overrides import CONFIG_ENV_VAR, build_overrides
     from .assets import DATA_SOURCE, resolve_assets
 
@@ -226,26 +226,27 @@ def run_demo(
     bar = tqdm(total=steps, desc="verl GRPO", unit="step", disable=not progress, dynamic_ncols=True)
     with verl_log.open("w", encoding="utf-8") as logf:
         proc = subprocess.Popen(launch_command(argv), env=env, stdout=logf, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+                                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=child_sigint_default)
         seen = 0
         try:
-            while True:
-                code = proc.poll()
-                rows = demo_rows(_read_verl_rows(metrics_src), DATA_SOURCE)
-                train = [r for r in rows if "cap" in r]
-                if len(train) > seen:
-                    bar.update(len(train) - seen)
-                    seen = len(train)
-                    last = train[-1]
-                    held = [r for r in rows if "heldout_accuracy" in r]
-                    post = {"cap": int(last["cap"]), "len": f"{last.get('mean_length', 0):.1f}",
-                            "acc": f"{last.get('accuracy', 0):.2f}"}
-                    if held:
-                        post["heldout"] = f"{held[-1]['heldout_accuracy']:.2f}"
-                    bar.set_postfix(post)
-                if code is not None:
-                    break
-                time.sleep(1.0)
+            with stop_signals_interrupt():
+                while True:
+                    code = proc.poll()
+                    rows = demo_rows(_read_verl_rows(metrics_src), DATA_SOURCE)
+                    train = [r for r in rows if "cap" in r]
+                    if len(train) > seen:
+                        bar.update(len(train) - seen)
+                        seen = len(train)
+                        last = train[-1]
+                        held = [r for r in rows if "heldout_accuracy" in r]
+                        post = {"cap": int(last["cap"]), "len": f"{last.get('mean_length', 0):.1f}",
+                                "acc": f"{last.get('accuracy', 0):.2f}"}
+                        if held:
+                            post["heldout"] = f"{held[-1]['heldout_accuracy']:.2f}"
+                        bar.set_postfix(post)
+                    if code is not None:
+                        break
+                    time.sleep(1.0)
         except KeyboardInterrupt:
             bar.close()
             stop_process_group(proc)

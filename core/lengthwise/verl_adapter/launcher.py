@@ -14,12 +14,15 @@ running it.
 
 from __future__ import annotations
 
+import contextlib
+
 import importlib.util
 import os
 import shlex
 import subprocess
 import sys
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -34,7 +37,7 @@ from ..config import (
 )
 from .overrides import CONFIG_ENV_VAR, build_overrides, parse_override
 
-__all__ = ["train", "launch_command", "stop_process_group", "ray_start_failure"]
+__all__ = ["train", "launch_command", "stop_process_group", "ray_start_failure", "stop_signals_interrupt", "child_sigint_default"]
 
 _TRAINER_MODULE = "verl.trainer.main_ppo"
 
@@ -189,10 +192,12 @@ def _train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_c
         env.update(CPU_ENV)
     # Its own process group: Ctrl-C reaches verl once (forwarded below), and whatever verl and
     # Ray leave in the group goes with it.
-    proc = subprocess.Popen(launch_command(argv), env=env, start_new_session=True, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(launch_command(argv), env=env, start_new_session=True, stderr=subprocess.PIPE,
+                            preexec_fn=child_sigint_default)
     tail = _StderrTail(proc.stderr)
     try:
-        code = proc.wait()
+        with stop_signals_interrupt():
+            code = proc.wait()
     except KeyboardInterrupt:
         click.echo("interrupted: stopping verl and Ray ...", err=True)
         stop_process_group(proc)
@@ -262,6 +267,46 @@ def ray_start_failure(stderr_text: str) -> str | None:
         if head.endswith(("Error", "Exception")) and " " not in head:
             return line
     return lines[-1] if lines else "see the output above"
+
+
+def child_sigint_default() -> None:
+    """``preexec_fn`` of the verl process: SIGINT back to its default before exec.
+
+    A job started in the background of a non-interactive shell inherits SIGINT ignored, and so
+    would verl: the SIGINT :func:`stop_process_group` sends would then do nothing for its whole
+    grace period. With the default restored, verl's Python turns it into KeyboardInterrupt and
+    shuts Ray down.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """While verl runs: SIGTERM and SIGHUP raise KeyboardInterrupt, as Ctrl-C does.
+
+    Python's default for them ends the process at once, which would orphan verl and Ray in their
+    own process group (a scheduler's ``kill``, a closed terminal); raised as KeyboardInterrupt they
+    go through the same stop as Ctrl-C. Outside the main thread (where handlers cannot be set)
+    this does nothing.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_interrupt(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    old = {sig: signal.signal(sig, raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def stop_process_group(proc: subprocess.Popen, grace_s: float = 60.0) -> None:
