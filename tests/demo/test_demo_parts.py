@@ -28,29 +28,32 @@ def test_answer_by_hand():
     p = Problem(level=3, start=(3, 4), ops=(("+", 5), ("-", 2)), style="expr")
     assert p.answer == 15
     assert prompt_text(p) == "Q : Compute 3 * 4 + 5 - 2 .\n"
-    # filler line i is FILLER[(i + 15) % 4]: FILLER[3], then FILLER[0]
+    # the operations, then the first two hedging lines, in FILLER's order
     trace = solution_trace(p, filler=2)
     assert trace.splitlines() == [
-        "<think>", "wait , let me be careful here .", "let me think about it step by step .",
-        "3 * 4 = 12", "12 + 5 = 17", "17 - 2 = 15",
+        "<think>", "3 * 4 = 12", "12 + 5 = 17", "17 - 2 = 15",
+        "wait , let me look at this again .", "ok , that seems right .",
         "</think>", "\\boxed{15}",
     ]
 
 
 def test_filler_holds_no_number_and_costs_tokens_only():
-    """The hedging lines carry no digits (nothing to copy wrongly) and each adds 7-9 tokens + newline."""
+    """The hedging lines carry no digits and no "=" (nothing to copy wrongly, and the last "= N" is
+    still the answer's) and each adds 6-9 tokens + a newline."""
     from lengthwise.demo.tasks import FILLER
 
     tok = build_tokenizer()
-    assert not any(ch.isdigit() for line in FILLER for ch in line)
+    assert not any(ch.isdigit() or ch == "=" for line in FILLER for ch in line)
+    assert len(set(FILLER)) == len(FILLER)  # distinct: the model can tell how many it wrote
     p = Problem(level=2, start=7, ops=(("+", 2), ("-", 3)), style="word")
     base = len(tok.encode(solution_trace(p, 0)).ids)
-    for k in range(1, 6):
+    for k in range(1, len(FILLER) + 1):
         extra = len(tok.encode(solution_trace(p, k)).ids) - base
-        assert 8 * k <= extra <= 10 * k
+        assert 7 * k <= extra <= 10 * k
         assert grade([solution_trace(p, k)], [str(p.answer)]) == [True]
-    with pytest.raises(ValueError, match="filler must be >= 0"):
-        solution_trace(p, -1)
+    for bad in (-1, len(FILLER) + 1):
+        with pytest.raises(ValueError, match="filler must be in 0..5"):
+            solution_trace(p, bad)
 
 
 @given(st.integers(0, 10_000), st.sampled_from((1, 2, 3, 4)))
