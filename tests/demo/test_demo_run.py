@@ -157,3 +157,14 @@ def test_hedging_costs_tokens_not_accuracy_on_the_warm_model():
     len_few = sum(n for n, h in zip(lens, hedges) if h <= 2) / len(few)
     len_many = sum(n for n, h in zip(lens, hedges) if h >= 3) / len(many)
     assert len_many > len_few + 15
+
+
+@pytest.mark.slow
+def test_a_failed_run_does_not_stop_the_comparison(tmp_path):
+    # verl refuses the unknown key at start-up: every run fails, each is reported, none aborts the rest
+    res = CliRunner().invoke(main, ["demo", "--compare", "baseline,siri-cosine", "--out", str(tmp_path), *SHORT,
+                                    "trainer.no_such_key=1"])
+    assert res.exit_code == 1
+    assert "[1/2] baseline seed 0" in res.output and "[2/2] siri-cosine seed 0" in res.output
+    assert res.output.count("verl exited with code") == 2
+    assert "no run of the comparison finished" in res.output

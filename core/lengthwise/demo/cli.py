@@ -152,7 +152,7 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
     if eval_every is None:
         eval_every = (steps or 10**9) if comparing else 20  # a comparison reads only the final evaluation
     root = out_dir / "compare" if comparing else out_dir
-    results, outcomes = [], []
+    results, outcomes, failed = [], [], []
     total = len(configs) * (seeds if comparing else 1)
     for ref, cfg in configs:
         name = Path(ref).stem
@@ -164,15 +164,19 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                                     seed=run_seed, threads=threads, extra_overrides=tuple(verl_args))
             r = None if (rerun or not comparing) else _finished(run_dir, cfg, steps, run_seed)
             if r is not None:
-                click.echo(f"== [{len(results) + 1}/{total}] {label}: finished run reused ({run_dir})")
+                click.echo(f"== [{len(results) + len(failed) + 1}/{total}] {label}: finished run reused ({run_dir})")
             else:
-                click.echo(f"== [{len(results) + 1}/{total}] {label}: {cfg.description or cfg.name}" if comparing
+                click.echo(f"== [{len(results) + len(failed) + 1}/{total}] {label}: {cfg.description or cfg.name}" if comparing
                            else f"== {name}: {cfg.description or cfg.name}")
                 try:
                     r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo)
                 except (DemoRunError, ConfigError) as err:
                     click.echo(f"error: {err}", err=True)
-                    sys.exit(1)
+                    if not comparing:
+                        sys.exit(1)
+                    # one failed run (a worker killed for memory, say) does not cost the others
+                    failed.append(f"{label} ({run_dir / 'verl.log'})")
+                    continue
                 except KeyboardInterrupt:
                     resume = " (the same command resumes the comparison)" if comparing else ""
                     click.echo(f"interrupted: verl and Ray stopped{resume}", err=True)
@@ -186,6 +190,9 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                 from .compare import outcome_from_run
 
                 outcomes.append(outcome_from_run(name, run_seed, r))
+    if comparing and not outcomes:
+        click.echo("error: no run of the comparison finished", err=True)
+        sys.exit(1)
     if comparing:
         from .compare import comparison_rows, format_comparison, write_comparison
 
@@ -195,3 +202,7 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
         click.echo(f"\n== comparison ({len(outcomes)} runs; greedy, held-out split, evaluation cap)\n")
         click.echo(format_comparison(rows, baseline))
         click.echo("written: " + ", ".join(str(p) for p in paths))
+        if failed:
+            click.echo(f"error: {len(failed)} run(s) failed and are not in the table (the same command retries them): "
+                       + "; ".join(failed), err=True)
+            sys.exit(1)
