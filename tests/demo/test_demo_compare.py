@@ -85,10 +85,16 @@ def test_verdicts_by_hand():
 
 def test_one_seed_uses_the_problems_interval():
     # one run, 4 problems right of 8: p = 0.5, s = sqrt(8/7 * 0.25) = 0.534522, half = 1.959964 * s / sqrt(8) = 0.370405
-    o = RunOutcome("baseline", 0, 0.5, 40.0, 0.5, 40.0, final_verdicts=(True, False) * 4)
+    # tokens 30, 50 four times each: mean 40, s = sqrt(8/7 * 100) = 10.690450,
+    #   half = 1.959964 * 10.690450 / sqrt(8) = 7.407968
+    o = RunOutcome("baseline", 0, 0.5, 40.0, 0.5, 40.0, final_verdicts=(True, False) * 4,
+                   final_lengths=(30.0, 50.0) * 4)
     row = comparison_rows([o], problems=8)[1]
     assert row.pass1_ci_low == pytest.approx(100 * (0.5 - 0.370405), abs=1e-3)
-    assert math.isnan(row.tokens_ci_low)
+    assert row.tokens_ci_low == pytest.approx(40 - 7.407968, abs=1e-5)
+    assert row.tokens_ci_high == pytest.approx(40 + 7.407968, abs=1e-5)
+    bare = comparison_rows([RunOutcome("baseline", 0, 0.5, 40.0, 0.5, 40.0)], problems=8)[1]
+    assert math.isnan(bare.tokens_ci_low)  # no dump: no interval
 
 
 def test_written_files_are_read_by_plot_pareto(tmp_path):

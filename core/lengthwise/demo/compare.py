@@ -7,8 +7,8 @@ comparison is the training run:
 
 * per config, the held-out accuracy and mean tokens after training are averaged over its S runs,
   with the 95 % Student-t interval over runs (:func:`lengthwise.evaluation.metrics.mean_ci_over_runs`);
-  with one seed the accuracy interval is the normal one over the 256 problems instead (it then
-  covers evaluation noise only, not training noise) and tokens get none;
+  with one seed the intervals are the normal ones over the 256 held-out problems instead (they
+  then cover evaluation noise only, not training noise);
 * "before RL" is the warmed-up model's held-out evaluation (the step-0 validation of the runs;
   greedy, so the same for every run up to the rollout's batching);
 * ΔAcc/CR (SIRI) and AES (O1-Pruner) are computed against "before RL" on the means;
@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..evaluation import metrics as M
 from ..evaluation.report import ResultRow, write_csv
 
@@ -50,8 +52,9 @@ TARGET_CUT = 0.30
 class RunOutcome:
     """One finished run: its config name, seed and held-out numbers before and after training.
 
-    ``final_verdicts``/``initial_verdicts``: per-problem correctness of the final / pre-RL
-    evaluation (for the one-seed interval; empty when the run wrote no validation dump).
+    ``final_verdicts``/``initial_verdicts`` and ``final_lengths``/``initial_lengths``: per-problem
+    correctness and response tokens of the final / pre-RL evaluation (for the one-seed intervals;
+    empty when the run wrote no validation dump).
     """
 
     config: str
@@ -63,13 +66,21 @@ class RunOutcome:
     out_dir: str = ""
     initial_verdicts: tuple[bool, ...] = ()
     final_verdicts: tuple[bool, ...] = ()
+    initial_lengths: tuple[float, ...] = ()
+    final_lengths: tuple[float, ...] = ()
 
 
-def _row(model: str, accs: Sequence[float], toks: Sequence[float], verdicts: Sequence[Sequence[bool]], problems: int) -> ResultRow:
+def _row(model: str, accs: Sequence[float], toks: Sequence[float], verdicts: Sequence[Sequence[bool]], problems: int,
+         lengths: Sequence[Sequence[float]] = ()) -> ResultRow:
     acc, acc_lo, acc_hi = M.mean_ci_over_runs(accs)
     tok, tok_lo, tok_hi = M.mean_ci_over_runs(toks)
     if len(accs) == 1 and verdicts and len(verdicts[0]) > 1:
         acc_lo, acc_hi = M.pass_at_1_ci([float(v) for v in verdicts[0]])
+    if len(toks) == 1 and lengths and len(lengths[0]) > 1:
+        # one run: the normal interval of the mean over its held-out responses (evaluation noise)
+        n = len(lengths[0])
+        half = M.Z95 * float(np.std(lengths[0], ddof=1)) / math.sqrt(n)
+        tok_lo, tok_hi = tok - half, tok + half
     return ResultRow(
         model=model, benchmark=BENCHMARK, problems=problems, samples=problems * len(accs), k_min=1, k_max=1,
         pass1=100 * acc, pass1_ci_low=100 * acc_lo, pass1_ci_high=100 * acc_hi,
@@ -87,11 +98,13 @@ def comparison_rows(outcomes: Sequence[RunOutcome], problems: int = 256) -> list
         by_config.setdefault(o.config, []).append(o)
     first = outcomes[0]
     base = _row(BASE, [first.initial_accuracy], [first.initial_tokens],
-                [first.initial_verdicts] if first.initial_verdicts else [], problems)
+                [first.initial_verdicts] if first.initial_verdicts else [], problems,
+                [first.initial_lengths] if first.initial_lengths else [])
     rows = [base]
     for name, runs in by_config.items():
         row = _row(name, [r.final_accuracy for r in runs], [r.final_tokens for r in runs],
-                   [r.final_verdicts for r in runs if r.final_verdicts], problems)
+                   [r.final_verdicts for r in runs if r.final_verdicts], problems,
+                   [r.final_lengths for r in runs if r.final_lengths])
         acc, acc0 = row.pass1 / 100, base.pass1 / 100
         row.base = BASE
         row.acc_rel = M.relative_acc_change(acc, acc0)
@@ -156,7 +169,7 @@ def format_comparison(rows: Sequence[ResultRow], baseline: str = "baseline") -> 
     out += [
         "",
         f"Held-out: {rows[0].problems} problems, greedy, after training; means over runs (seeds). "
-        + ("95% CI: Student t over runs. " if runs > 1 else "95% CI: accuracy over problems (one seed: evaluation noise only). ")
+        + ("95% CI: Student t over runs. " if runs > 1 else "95% CI: normal, over the held-out problems (one seed: evaluation noise only). ")
         + "ΔAcc/CR = max(acc/acc0 - 1, 0) / (tokens/tokens0) and AES (O1-Pruner: ΔLen + 3·ΔAcc_rel, "
         "or ΔLen - 5·|ΔAcc_rel| when accuracy fell) against the pre-RL model. 'shorter beyond noise': the token "
         "interval lies below the baseline's.",
@@ -184,17 +197,20 @@ def outcome_from_run(config: str, seed: int, result: Any) -> RunOutcome:
     """
     dumps = sorted(Path(result.out_dir, "validation").glob("*.jsonl"), key=lambda p: int(p.stem) if p.stem.isdigit() else -1)
 
-    def read(path: Path) -> tuple[bool, ...]:
+    def read(path: Path) -> tuple[tuple[bool, ...], tuple[float, ...]]:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        return tuple(bool(r.get("acc", r.get("score", 0)) > 0) for r in rows)
+        verdicts = tuple(bool(r.get("acc", r.get("score", 0)) > 0) for r in rows)
+        lengths = tuple(float(r["lw_length"]) for r in rows if isinstance(r.get("lw_length"), (int, float)))
+        return verdicts, lengths if len(lengths) == len(rows) else ()
 
-    first = read(dumps[0]) if dumps and dumps[0].stem == "0" else ()
-    last = read(dumps[-1]) if dumps else ()
+    first = read(dumps[0]) if dumps and dumps[0].stem == "0" else ((), ())
+    last = read(dumps[-1]) if dumps else ((), ())
     return RunOutcome(
         config=config, seed=seed,
         initial_accuracy=result.initial["accuracy"], initial_tokens=result.initial["mean_length"],
         final_accuracy=result.final["accuracy"], final_tokens=result.final["mean_length"],
-        out_dir=str(result.out_dir), initial_verdicts=first, final_verdicts=last,
+        out_dir=str(result.out_dir), initial_verdicts=first[0], final_verdicts=last[0],
+        initial_lengths=first[1], final_lengths=last[1],
     )
 
 
@@ -206,7 +222,7 @@ def write_comparison(rows: Sequence[ResultRow], outcomes: Sequence[RunOutcome], 
     csv_path, md_path, json_path = out_dir / "compare.csv", out_dir / "compare.md", out_dir / "compare.json"
     write_csv(rows, csv_path)
     md_path.write_text(format_comparison(rows, baseline), encoding="utf-8")
-    runs = [{k: v for k, v in asdict(o).items() if not k.endswith("_verdicts")} for o in outcomes]
+    runs = [{k: v for k, v in asdict(o).items() if not k.endswith(("_verdicts", "_lengths"))} for o in outcomes]
     doc = {"rows": [asdict(r) for r in rows], "verdicts": verdicts(rows, baseline), "runs": runs}
     json_path.write_text(json.dumps(_no_nan(doc), indent=1), encoding="utf-8")
     paths = [csv_path, md_path, json_path]
