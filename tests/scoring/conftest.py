@@ -38,3 +38,29 @@ def scenario():
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+def _compare_with_math_verify(pairs):
+    """Each pair the fast path decides, against math-verify on the same canonical strings.
+
+    Returns (decided, verdict counts {True, False}, disagreement lines).
+    """
+    from lengthwise import _scoring, scoring
+
+    decided, verdicts, bad = 0, {True: 0, False: 0}, []
+    for a, g in pairs:
+        fast = _scoring.decide(a, g)
+        if fast is None:
+            continue
+        decided += 1
+        verdicts[fast] += 1
+        mv = scoring.math_verify_verdict(_scoring.canonicalize(a), _scoring.canonicalize(g))
+        if fast != mv:
+            bad.append(f"{a!r} vs {g!r}: fast path {fast}, math-verify {mv}")
+    return decided, verdicts, bad
+
+
+@pytest.fixture(scope="session")
+def compare_with_math_verify():
+    """The agreement loop of the random-pair tests (see :func:`_compare_with_math_verify`)."""
+    return _compare_with_math_verify

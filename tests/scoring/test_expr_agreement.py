@@ -22,7 +22,6 @@ import logging
 import os
 import random
 
-from lengthwise import _scoring, scoring
 
 N = int(os.environ.get("LENGTHWISE_AGREEMENT_N", "160"))
 VARS = ["x", "y", "t", "a", "b", "k", "n", "r", "u", "v", "i", "\\omega", "\\theta", "\\Delta", "x_{0}", "C_{1}", "N"]
@@ -162,23 +161,12 @@ def expression_pairs(rng: random.Random):
         yield a, b
 
 
-def test_expression_pairs_agree_with_math_verify(scoring_report):
+def test_expression_pairs_agree_with_math_verify(scoring_report, compare_with_math_verify):
     logging.getLogger("math_verify").setLevel(logging.CRITICAL)
     logging.getLogger("latex2sympy2_extended").setLevel(logging.CRITICAL)
     rng = random.Random("lengthwise-expressions")
     pairs = list(expression_pairs(rng))
-    decided = 0
-    verdicts = {True: 0, False: 0}
-    bad = []
-    for a, g in pairs:
-        fast = _scoring.decide(a, g)
-        if fast is None:
-            continue
-        decided += 1
-        verdicts[fast] += 1
-        mv = scoring.math_verify_verdict(_scoring.canonicalize(a), _scoring.canonicalize(g))
-        if fast != mv:
-            bad.append(f"{a!r} vs {g!r}: fast path {fast}, math-verify {mv}")
+    decided, verdicts, bad = compare_with_math_verify(pairs)
     scoring_report.append(("random agreement: expressions",
                            [f"pairs {len(pairs)}, decided {decided} (True {verdicts[True]}, False "
                             f"{verdicts[False]}), disagreements {len(bad)}"] + bad))
@@ -237,21 +225,11 @@ def list_pairs(rng: random.Random):
         yield ", ".join(left), ("\\{" + text + "\\}" if rng.random() < 0.3 else text)
 
 
-def test_list_pairs_agree_with_math_verify(scoring_report):
+def test_list_pairs_agree_with_math_verify(scoring_report, compare_with_math_verify):
     logging.getLogger("math_verify").setLevel(logging.CRITICAL)
     logging.getLogger("latex2sympy2_extended").setLevel(logging.CRITICAL)
     pairs = list(list_pairs(random.Random("lengthwise-lists")))
-    decided, bad = 0, []
-    verdicts = {True: 0, False: 0}
-    for a, g in pairs:
-        fast = _scoring.decide(a, g)
-        if fast is None:
-            continue
-        decided += 1
-        verdicts[fast] += 1
-        mv = scoring.math_verify_verdict(_scoring.canonicalize(a), _scoring.canonicalize(g))
-        if fast != mv:
-            bad.append(f"{a!r} vs {g!r}: fast path {fast}, math-verify {mv}")
+    decided, verdicts, bad = compare_with_math_verify(pairs)
     scoring_report.append(("random agreement: lists",
                            [f"pairs {len(pairs)}, decided {decided} (True {verdicts[True]}, False "
                             f"{verdicts[False]}), disagreements {len(bad)}"] + bad))

@@ -15,7 +15,6 @@ import random
 
 import pytest
 
-from lengthwise import _scoring, scoring
 
 PAIRS = 300
 
@@ -126,21 +125,12 @@ GENERATORS = {"mixed": mixed_pairs, "intervals": interval_pairs, "assignments": 
 
 
 @pytest.mark.parametrize("name", sorted(GENERATORS))
-def test_decided_pairs_agree_with_math_verify(name, scoring_report):
+def test_decided_pairs_agree_with_math_verify(name, scoring_report, compare_with_math_verify):
     logging.getLogger("math_verify").setLevel(logging.ERROR)
     logging.getLogger("latex2sympy2_extended").setLevel(logging.ERROR)
     rng = random.Random(f"lengthwise-{name}")
     pairs = list(GENERATORS[name](rng))
-    decided = 0
-    bad = []
-    for a, g in pairs:
-        fast = _scoring.decide(a, g)
-        if fast is None:
-            continue
-        decided += 1
-        mv = scoring.math_verify_verdict(_scoring.canonicalize(a), _scoring.canonicalize(g))
-        if fast != mv:
-            bad.append(f"{a!r} vs {g!r}: fast path {fast}, math-verify {mv}")
+    decided, _verdicts, bad = compare_with_math_verify(pairs)
     scoring_report.append((f"random agreement: {name}",
                            [f"pairs {len(pairs)}, decided {decided}, disagreements {len(bad)}"] + bad))
     # Each generator also writes forms left to math-verify (empty intervals, `z = …` against
