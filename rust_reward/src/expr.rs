@@ -349,26 +349,16 @@ impl<'a> Parser<'a> {
 
     /// `{expr}`, one digit or one letter.
     fn exponent(&mut self) -> R<Expr> {
-        if self.c.eat_byte(b'{') {
-            let e = self.expr()?;
-            return if self.c.eat_byte(b'}') { Ok(e) } else { Err(()) };
-        }
-        self.c.ws();
-        match self.c.here() {
-            Some(c) if c.is_ascii_digit() => {
-                self.c.i += 1;
-                Ok(Expr::num((c - b'0') as i64))
-            }
-            Some(c) if c.is_ascii_alphabetic() => {
-                self.c.i += 1;
-                letter(c)
-            }
-            _ => Err(()),
-        }
+        self.braced_or_single(true)
     }
 
     /// `{expr}` or a single digit (`\frac12`, `\sqrt2`).
     fn group(&mut self) -> R<Expr> {
+        self.braced_or_single(false)
+    }
+
+    /// `{expr}`, one digit, or (when `letter_ok`) one letter.
+    fn braced_or_single(&mut self, letter_ok: bool) -> R<Expr> {
         if self.c.eat_byte(b'{') {
             let e = self.expr()?;
             return if self.c.eat_byte(b'}') { Ok(e) } else { Err(()) };
@@ -378,6 +368,10 @@ impl<'a> Parser<'a> {
             Some(c) if c.is_ascii_digit() => {
                 self.c.i += 1;
                 Ok(Expr::num((c - b'0') as i64))
+            }
+            Some(c) if letter_ok && c.is_ascii_alphabetic() => {
+                self.c.i += 1;
+                letter(c)
             }
             _ => Err(()),
         }
