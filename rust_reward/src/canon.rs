@@ -14,6 +14,14 @@ pub fn strip_wrapper<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str>
 /// `-?d{1,3}(SEP ddd)+(.d+)?` with one separator kind → the digits without separators.
 fn ungroup_thousands(s: &str) -> Option<String> {
     const SEPS: [&str; 7] = ["{,}", ",\\!", "\\,", "\\ ", "\\!", ",", " "];
+    // math-verify deletes `\!` with the spaces after it: `11,\! 111` is `11,111` to it.
+    let joined;
+    let s = if s.contains("\\! ") {
+        joined = s.split("\\!").map(|p| p.trim_start()).collect::<Vec<_>>().join("\\!");
+        joined.as_str()
+    } else {
+        s
+    };
     let (sign, body) = match s.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", s),
@@ -88,6 +96,7 @@ mod tests {
         assert_eq!(canonicalize("1\\,000\\,000"), "1000000");
         assert_eq!(canonicalize("-12,345.5"), "-12345.5");
         assert_eq!(canonicalize("900,\\!000,\\!000"), "900000000");
+        assert_eq!(canonicalize("11,\\! 111,\\! 100"), "11111100");
         assert_eq!(canonicalize("1,2"), "1,2");
         assert_eq!(canonicalize("\\(x\\)"), "x");
         assert_eq!(canonicalize("..."), "...");

@@ -580,18 +580,27 @@ fn letter(c: u8) -> R<Expr> {
     }
 }
 
-/// math-verify's complex mode (its `should_treat_as_complex`): a standalone `i` (no letter,
-/// digit or `_` on either side) or `\mathbb{C}` / `\imath` in the string. It then makes the
-/// string's symbols complex, otherwise real: `x` from a string in one mode is a different
-/// symbol from `x` in the other (`6-5i` against `6-5 i` is False to it). `i` itself is a plain
-/// symbol in both modes, never the imaginary unit.
+/// math-verify's complex mode (its `should_treat_as_complex`, on the string its normaliser
+/// leaves: `\!` and the spaces after it, dollar signs and quotes deleted, so `2\! i` is `2i`): a
+/// standalone `i` (no letter, digit or `_` on either side), `\i`, `\text{i}`, `\mathrm{i}`,
+/// `\imath`, `\mathbb{C}`, or one of its matrix markers (`\det`, `\operatorname{tr}`, …). It
+/// then makes the string's symbols complex, otherwise real: `x` from a string in one mode is a
+/// different symbol from `x` in the other (`6-5i` against `6-5 i` is False to it). `i` itself is a
+/// plain symbol in both modes, never the imaginary unit.
 pub fn complex_mode(s: &str) -> bool {
-    let b = s.as_bytes();
-    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let standalone = (0..b.len()).any(|k| {
-        b[k] == b'i' && (k == 0 || !word(b[k - 1])) && b.get(k + 1).map_or(true, |&c| !word(c))
-    });
-    standalone || s.contains("\\mathbb{C}") || s.contains("\\imath")
+    const MARKERS: [&str; 15] = [
+        "\\mathbb{C}", "\\text{i}", "\\mathrm{i}", "\\imath", "\\det", "\\operatorname{tr}",
+        "\\operatorname{rank}", "\\text{rank}", "\\arg{", "\\Re{", "\\Im{", "\\operatorname{Re}",
+        "\\operatorname{Im}", "\\text{Re}", "\\text{Im}",
+    ];
+    let t = crate::mvstring::remove_tokens(s);
+    let chars: Vec<char> = t.chars().collect();
+    // Python's `\b` with str patterns: word characters are Unicode alphanumerics and `_`.
+    let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || *c == '_');
+    let standalone = (0..chars.len()).any(|k| chars[k] == 'i' && !word(k.checked_sub(1).and_then(|j| chars.get(j))) && !word(chars.get(k + 1)));
+    // `\i` counts only as a whole command (`\i\b`), not as the start of `\int` or `\infty`.
+    let bare_i = t.match_indices("\\i").any(|(k, _)| !word(t[k + 2..].chars().next().as_ref()));
+    standalone || bare_i || MARKERS.iter().any(|m| t.contains(m))
 }
 
 /// The expression written by `s`, or `None` outside the language (module docs).

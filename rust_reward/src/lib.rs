@@ -28,6 +28,7 @@ pub mod extract;
 pub mod identity;
 pub mod intervals;
 pub mod lists;
+pub mod mvstring;
 pub mod poly;
 pub mod rules;
 pub mod scalar;
