@@ -41,6 +41,22 @@ fn box_content(s: &str) -> String {
     }
 }
 
+/// True when `\boxed{s}`'s box, as math-verify cuts it, holds all of `s`: its raw braces
+/// (escaped ones too) balance and never close more than they opened. Otherwise math-verify
+/// reads something else than `s` (`2\text{cm}\}` is `2\text{cm}\` to it).
+pub fn box_holds_all(s: &str) -> bool {
+    let mut depth = 0i32;
+    for c in s.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => return false,
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
 /// True when math-verify surely extracts a non-empty string from `\boxed{s}`, the one
 /// [`prefix`] starts from (the box pattern is the first that matches).
 ///

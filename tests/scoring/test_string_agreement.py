@@ -8,6 +8,12 @@ is rewritten the ways a model rewrites an answer, some of which math-verify's no
 and some of which it does not (spaces dropped, braces around a digit, ``\\displaystyle``,
 "and" between items); each rewrite is compared with its gold and with another gold of the set.
 Every pair the fast path decides must get math-verify's verdict.
+
+Property (hypothesis): an answer built from tokens, each written in one of the spellings
+math-verify's normaliser may or may not merge (``\\frac``/``\\dfrac``, ``(``/``\\left(``,
+``\\mathbf``/``\\textbf``, a dollar sign or nothing, ``\\!`` or nothing, a space or nothing,
+``^2``/``^{2}``, ``and``/``,``), against the same tokens spelt another way: wherever the fast path
+says True, math-verify says True.
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ import pathlib
 import random
 import re
 
-from lengthwise import _scoring
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lengthwise import _scoring, scoring
 
 DATA = pathlib.Path(__file__).parent / "data"
 STRIDE = 6
@@ -82,3 +91,36 @@ def test_string_rule_agrees_with_math_verify(scoring_report, compare_with_math_v
     assert not bad, "\n".join(bad)
     # The rule does real work here: the rewrites math-verify undoes are decided.
     assert len(by_string) >= 50
+
+
+# Each token and the spellings of it a model may write; some are merged by math-verify's
+# normaliser, some are not (spaces, braces around an exponent, "and" for a comma).
+SPELLINGS = [
+    ["\\frac{1}{2}", "\\dfrac{1}{2}", "\\tfrac{1}{2}", "\\frac12"],
+    ["(", "\\left(", "\\mleft("], [")", "\\right)"], ["[", "\\left["], ["]", "\\right]"],
+    ["\\mathbf{v}", "\\textbf{v}", "\\mathrm{v}", "v"], ["x", "$x$", "x$", "\\!x", "'x"],
+    ["y", " y", "y "], ["^2", "^{2}"], [",", ", ", " and ", "\\,"], ["+", " + "],
+    ["\\sqrt{3}", "\\sqrt3", "\\sqrt {3}"], ["\\pi", "\\pi "], ["i", " i"], ["2", "\\displaystyle 2"],
+    ["\\text{ cm}", "\\text{cm}", "\\mathrm{~cm}"], ["\\{", "\\left\\{"], ["\\}", "\\right\\}"],
+    ["=", " = "], ["\\cos", "\\cos "], ["t", "\\ t"], ["\\%", "%"],
+]
+TOKEN = st.integers(0, len(SPELLINGS) - 1)
+
+
+@st.composite
+def _spelled_twice(draw):
+    tokens = draw(st.lists(TOKEN, min_size=1, max_size=10))
+    spell = lambda: "".join(draw(st.sampled_from(SPELLINGS[t])) for t in tokens)  # noqa: E731
+    return spell(), spell()
+
+
+@settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(_spelled_twice())
+def test_string_rule_true_only_where_math_verify_says_true(pair):
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    logging.getLogger("latex2sympy2_extended").setLevel(logging.ERROR)
+    a, g = (_scoring.canonicalize(x) for x in pair)
+    if "%" in a + g:
+        return  # math-verify's documented percent-parse error (mathverify_errors.tsv)
+    if _scoring.decide(a, g) is True:
+        assert scoring.math_verify_verdict(a, g), f"{a!r} vs {g!r}: fast path True, math-verify False"
