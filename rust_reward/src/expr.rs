@@ -624,11 +624,24 @@ pub fn parse(s: &str) -> Option<Expr> {
     Some(e)
 }
 
+/// True when `s` holds `<`, `>` or a command that may be a relation: any whose name starts
+/// with `le`, `ge`, `ne`, `lt`, `gt`, `nl` or `ng` (`\le`, `\leqslant`, `\neq`, `\ngeq`), but
+/// `\left`, the sizing command.
+pub(crate) fn has_relation(s: &str) -> bool {
+    if s.contains('<') || s.contains('>') {
+        return true;
+    }
+    s.match_indices('\\').any(|(p, _)| {
+        let name: String = s[p + 1..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        name != "left" && ["le", "ge", "ne", "lt", "gt", "nl", "ng"].iter().any(|r| name.starts_with(r))
+    })
+}
+
 /// `lhs = rhs` where the left side is one variable or `f(x, …)` (a letter applied to
 /// variables), as math-verify's assignments: (the left side as written without spaces, rhs).
 pub fn assignment(s: &str) -> Option<(String, &str)> {
     let (lhs, rhs) = s.split_once('=')?;
-    if rhs.contains('=') || s.contains('<') || s.contains('>') || s.contains("\\le") || s.contains("\\ge") {
+    if rhs.contains('=') || has_relation(s) {
         return None;
     }
     let mut l: String = lhs.chars().filter(|c| !c.is_whitespace()).collect();

@@ -37,7 +37,8 @@
 //! the scalar rules (it rounds those to 6 places); with a decimal anywhere, `True` only for the
 //! same written expression (sympy's Float sums round: `0.1x + 0.2x` is not `0.3x` to it); a lone
 //! variable is compared as a name (it compares a Symbol by its string); assignments `y = P`,
-//! `f(x) = P` are compared through their right sides as in [`crate::poly::decide`].
+//! `f(x) = P` are compared through their right sides as in [`crate::poly::decide`]; other
+//! equations are `True` when their L − R agree up to sign ([`equations`]).
 
 use crate::expr::{self, Expr, Func};
 use crate::verdict::Verdict;
@@ -534,15 +535,18 @@ fn decide_modes_aside(pred: &str, gold: &str) -> Verdict {
 /// `L = R` with one `=` and no inequality: the expression L − R.
 fn relation(s: &str) -> Option<Expr> {
     let (l, r) = s.split_once('=')?;
-    if r.contains('=') || ["<", ">", "\\le", "\\ge", "\\ne"].iter().any(|c| s.contains(c)) {
+    if r.contains('=') || expr::has_relation(s) {
         return None;
     }
     Some(Expr::Sub(Box::new(expr::parse(l)?), Box::new(expr::parse(r)?)))
 }
 
-/// Two equations are `True` when L₁ − R₁ = c · (L₂ − R₂) for a constant c ≠ 0: math-verify
-/// compares L − R (up to sign) and then the solution sets, which scaling keeps. Anything else
-/// is `Undecided` (equations with the same solutions need not be proportional).
+/// Two equations are `True` when L₁ − R₁ = ±(L₂ − R₂): math-verify compares L − R, and the
+/// flipped difference. Its last resort, comparing what sympy's `solve` returns, works only for
+/// equations in two or more symbols (with one, `solve` returns bare values, the comparison
+/// raises, and `w = 5` against `2w - 10 = 0` is False to it); so other ratios (`x + y = 1`
+/// against `2x + 2y = 2`) are `Undecided`, as are equations with the same solutions that are not
+/// proportional.
 fn equations(pred: &str, gold: &str) -> Verdict {
     let (Some(a), Some(b)) = (relation(pred), relation(gold)) else {
         return Verdict::Undecided;
@@ -551,16 +555,16 @@ fn equations(pred: &str, gold: &str) -> Verdict {
     if a.variables().is_empty() || b.variables().is_empty() {
         return Verdict::Undecided;
     }
-    if proportional(&a, &b) {
+    if same_up_to_sign(&a, &b) {
         Verdict::True
     } else {
         Verdict::Undecided
     }
 }
 
-/// a = c · b for a constant c ≠ 0, tested at the points of [`compare`] (exact when both are
+/// a = c · b for c = 1 or c = −1, tested at the points of [`compare`] (exact when both are
 /// rational functions).
-fn proportional(a: &Expr, b: &Expr) -> bool {
+fn same_up_to_sign(a: &Expr, b: &Expr) -> bool {
     let mut c = None;
     let mut good = 0;
     for k in 0..4 * MOD_POINTS {
@@ -570,7 +574,7 @@ fn proportional(a: &Expr, b: &Expr) -> bool {
                     return false;
                 }
                 let r = mulm(x, invm(y).expect("non-zero"));
-                if *c.get_or_insert(r) != r {
+                if (r != 1 && r != P - 1) || *c.get_or_insert(r) != r {
                     return false;
                 }
                 good += 1;
@@ -596,6 +600,9 @@ fn proportional(a: &Expr, b: &Expr) -> bool {
             return false;
         }
         let Some(r) = x.div(y) else { return false };
+        if r.sub(C::real(1.0)).abs() > 1e-10 && r.sub(C::real(-1.0)).abs() > 1e-10 {
+            return false;
+        }
         let r0 = *ratio.get_or_insert(r);
         if r.sub(r0).abs() > 1e-10 * r0.abs().max(r.abs()) {
             return false;
@@ -646,12 +653,16 @@ mod tests {
             ("y = t", "t", Undecided),
             ("\\cos 2t", "\\cos(2t)", Undecided),
             ("\\frac{37}{4} m", "9.25m", Undecided),
-            // equations: proportional L - R
-            ("5x - 7y + 11z + 4 = 0", "10x - 14y + 22z + 8 = 0", True),
-            ("\\frac{x^{2}}{2} - \\frac{y^{2}}{2} = 1", "x^2-y^2=2", True),
+            // equations: L - R equal up to sign; other ratios are left to math-verify's solve
+            ("5x - 7y + 11z + 4 = 0", "10x - 14y + 22z + 8 = 0", Undecided),
+            ("5x - 7y + 11z + 4 = 0", "-5x + 7y - 11z - 4 = 0", True),
+            ("5x - 7y + 11z + 4 = 0", "7y - 11z - 4 = 5x", True),
+            ("w = 5", "2w - 10 = 0", Undecided), // False to it: solve gives bare values
+            ("\\frac{x^{2}}{2} - \\frac{y^{2}}{2} = 1", "x^2-y^2=2", Undecided),
+            ("\\frac{x^{2}}{2} - \\frac{y^{2}}{2} = 1", "\\frac{x^2-y^2}{2}=1", True),
             ("x^2 = 1", "x = 1", Undecided),
             ("9 = \\cos(1)", "18 = 2\\cos(1)", Undecided),
-            ("\\sin(x) = y", "2\\sin(x) - 2y = 0", True),
+            ("\\sin(x) = y", "\\sin(x) - y = 0", True),
             ("M=2^{N-2}+1", "m=\\frac{2^N}{4}+1", True),
             ("(n-2) 2^{n}+1", "n \\cdot 2^n-2^{n+1}+1", True),
             ("x2^n", "2^n x", Undecided), // a digit after a letter is not a factor

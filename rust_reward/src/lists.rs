@@ -1,4 +1,4 @@
-//! Lists of constants — `2^{-2/3}, 8`, `\{1 \pm \sqrt{5}, -2\}`, `1 \pm \sqrt{19}`, lists of
+//! Lists of constants — `2^{-2/3}, 8`, `\{1 \pm \sqrt{5}, -2\}`, `1 \pm \sqrt{19}`, `x = 1, x = 2`, lists of
 //! tuples `(1, 8, 19), (2, 7, 13)` — compared the way math-verify compares finite sets.
 //!
 //! To math-verify a top-level comma list (bare or in `\{ \}`) is a sympy FiniteSet, `a \pm b` is
@@ -138,9 +138,55 @@ fn has_near_ties(xs: &[Elem]) -> bool {
     xs.windows(2).any(|w| w[0].iter().zip(&w[1]).all(|(x, y)| same(*x, *y) != Some(false)))
 }
 
-/// Verdict on two answers read as lists (module docs).
+/// `v = a, v = b, …` or `v = a, b, …` with one variable `v` (a single letter): (`v`, the list of
+/// values `a, b, …`, and whether each value had `v =`). math-verify reads the first as a set of equations and the second as
+/// `Eq(v, {a, b, …})`, and compares either with a set of values by the values on the right.
+/// A later element of exactly three digits (`x = 1,000`: thousands to it) and `\pm` in any
+/// (math-verify reads `x = a, x = b \pm c` another way) are refused.
+fn assigned_list(s: &str) -> Option<(String, String, bool)> {
+    let parts = split_top(s)?;
+    if parts.len() < 2 {
+        return None;
+    }
+    let (v, first) = crate::expr::assignment(parts[0].trim())?;
+    if v.len() != 1 || first.contains("\\pm") {
+        return None;
+    }
+    let each_assigned = parts[1].contains('=');
+    let mut values = vec![first.to_string()];
+    for p in &parts[1..] {
+        let p = p.trim();
+        // `x = 1,000` is thousands to it; `x = a \pm b` in a list is read another way.
+        if (p.len() == 3 && p.bytes().all(|c| c.is_ascii_digit())) || p.contains("\\pm") {
+            return None;
+        }
+        if each_assigned {
+            let (w, r) = crate::expr::assignment(p)?;
+            if w != v {
+                return None;
+            }
+            values.push(r.to_string());
+        } else if p.contains('=') {
+            return None;
+        } else {
+            values.push(p.to_string());
+        }
+    }
+    Some((v, values.join(", "), each_assigned))
+}
+
+/// Verdict on two answers read as lists (module docs), either possibly a list of values of one
+/// variable ([`assigned_list`]; two different variables are left to math-verify).
 pub fn decide(pred: &str, gold: &str) -> Verdict {
-    let (Some(mut a), Some(mut b)) = (parse(pred), parse(gold)) else {
+    let (pred, pv) = assigned_list(pred).map_or((pred.to_string(), None), |(v, l, each)| (l, Some((v, each))));
+    let (gold, gv) = assigned_list(gold).map_or((gold.to_string(), None), |(v, l, each)| (l, Some((v, each))));
+    if let (Some((x, each_x)), Some((y, each_y))) = (&pv, &gv) {
+        // Two `Eq(v, {…})` are relations to it, compared as such: False even when equal.
+        if x != y || (!each_x && !each_y) {
+            return Verdict::Undecided;
+        }
+    }
+    let (Some(mut a), Some(mut b)) = (parse(&pred), parse(&gold)) else {
         return Verdict::Undecided;
     };
     if a.len() < 2 || b.len() < 2 {
@@ -192,6 +238,18 @@ mod tests {
             ("(1, 2)", "(1, 2)", Undecided), // one interval, not a list
             ("x, 2", "2, x", Undecided),     // variables: order of sympy's sort unknown
             ("0.5, 2", "\\frac12, 2", Undecided), // decimals: its rounding rules
+            // lists of values of one variable
+            ("x=-6, x=2", "2, -6", True),
+            ("x=-3,4", "x=4, x=-3", True),
+            ("x=0, \\pi, \\frac{\\pi}{4}", "\\frac{\\pi}{4}, 0, \\pi", True),
+            ("x=1, x=2", "1, 3", False),
+            ("x=1, x=2", "x=1, x=2, x=3", False),
+            ("x=1, x=2", "y=1, y=2", Undecided),
+            ("x=1, y=2", "1, 2", Undecided),
+            ("x=1,000", "1, 0", Undecided),
+            ("x=1, 2", "x=2, 1", Undecided), // two relations `Eq(x, {1, 2})`: False to it
+            ("x=1, 2", "x=2, x=1", True),
+            ("x = -2, x = 1 \\pm \\sqrt{6}", "-2, 1-\\sqrt{6}, 1+\\sqrt{6}", Undecided),
         ];
         for (a, g, want) in cases {
             assert_eq!(decide(a, g), want, "{a} vs {g}");

@@ -193,9 +193,20 @@ def _constant(rng: random.Random) -> tuple[str, str]:
     return "\\sqrt[3]{%d}" % r, "%d^{1/3}" % r
 
 
+def _assigned(rng: random.Random, values: list[str], var: str) -> str:
+    """A list of values of `var` as a model writes it: `x = a, x = b`, `x = a, b` or bare."""
+    k = rng.randrange(3)
+    if k == 0:
+        return ", ".join(f"{var} = {v}" for v in values)
+    if k == 1:
+        return f"{var}=" + ", ".join(values)
+    return ", ".join(values)
+
+
 def list_pairs(rng: random.Random):
     """Lists of constants, tuples of constants and `\\pm`, in any order, sometimes one element
-    changed, dropped or repeated."""
+    changed, dropped or repeated; lists of one variable's values (`x = 1, x = 2`) too, now and
+    then with another variable on the right."""
     for _ in range(N // 2):
         size = rng.randint(2, 4)
         arity = rng.choice([1, 1, 2, 3])
@@ -221,6 +232,11 @@ def list_pairs(rng: random.Random):
             right.pop()
         elif k < 0.35:
             right.append(right[0])
+        if arity == 1 and rng.random() < 0.3:
+            var = rng.choice("xyt")
+            other = var if rng.random() < 0.8 else rng.choice("xyz")
+            yield _assigned(rng, left, var), _assigned(rng, right, other)
+            continue
         text = ", ".join(right)
         yield ", ".join(left), ("\\{" + text + "\\}" if rng.random() < 0.3 else text)
 
