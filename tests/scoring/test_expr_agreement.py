@@ -251,3 +251,20 @@ def test_list_pairs_agree_with_math_verify(scoring_report, compare_with_math_ver
                             f"{verdicts[False]}), disagreements {len(bad)}"] + bad))
     assert decided >= 0.5 * len(pairs), f"only {decided} of {len(pairs)} pairs decided"
     assert not bad, "\n".join(bad)
+
+
+def test_constants_against_complex_mode_expressions(scoring_report, compare_with_math_verify):
+    """A constant against an expression in complex mode (a standalone `i`, a plain symbol to
+    math-verify): the modes differ, but with no symbol on one side a False is still sure."""
+    logging.getLogger("math_verify").setLevel(logging.CRITICAL)
+    logging.getLogger("latex2sympy2_extended").setLevel(logging.CRITICAL)
+    constants = ["0", "1", "-2", "\\frac{18}{5}", "\\sqrt{2}", "\\pi", "-1", "\\frac{1}{2}", "e"]
+    complex_mode = ["-3+9 i", "i", "2i", "1 + i", "i^2", "i^{2}+1", "\\frac{4 i+2}{3}", "(1+i)(1-i)",
+                    "\\sqrt{2} i", "-i", "5 i - 5 i", "i \\cdot i", "\\frac{i}{i}", "i^4", "\\pi i"]
+    pairs = [p for c in constants for x in complex_mode for p in [(c, x), (x, c)]]
+    decided, verdicts, bad = compare_with_math_verify(pairs)
+    scoring_report.append(("random agreement: constants against complex-mode expressions",
+                           [f"pairs {len(pairs)}, decided {decided} (True {verdicts[True]}, False "
+                            f"{verdicts[False]}), disagreements {len(bad)}"] + bad))
+    assert decided >= 0.9 * len(pairs)
+    assert not bad, "\n".join(bad)
