@@ -1,5 +1,6 @@
-//! Lists of constants — `2^{-2/3}, 8`, `\{1 \pm \sqrt{5}, -2\}`, `1 \pm \sqrt{19}`, `x = 1, x = 2`, lists of
-//! tuples `(1, 8, 19), (2, 7, 13)` — compared the way math-verify compares finite sets.
+//! Lists of constants — `2^{-2/3}, 8`, `\{1 \pm \sqrt{5}, -2\}`, `1 \pm \sqrt{19}`,
+//! `x = 1, x = 2`, lists of tuples `(1, 8, 19), (2, 7, 13)` — compared the way math-verify
+//! compares finite sets.
 //!
 //! To math-verify a top-level comma list (bare or in `\{ \}`) is a sympy FiniteSet, `a \pm b` is
 //! the set {a + b, a − b}, and parenthesised pairs inside a list are tuples (a lone `(a, b)` is an
@@ -138,9 +139,10 @@ fn has_near_ties(xs: &[Elem]) -> bool {
     xs.windows(2).any(|w| w[0].iter().zip(&w[1]).all(|(x, y)| same(*x, *y) != Some(false)))
 }
 
-/// `v = a, v = b, …` or `v = a, b, …` with one variable `v` (a single letter): (`v`, the list of
-/// values `a, b, …`, and whether each value had `v =`). math-verify reads the first as a set of equations and the second as
-/// `Eq(v, {a, b, …})`, and compares either with a set of values by the values on the right.
+/// `v = a, v = b, …` or `v = a, b, …` with one variable `v` (a single letter): (`v`, the list
+/// of values `a, b, …`, and whether each value had `v =`). math-verify reads the first as a set
+/// of equations and the second as `Eq(v, {a, b, …})`, and compares either with a set of values
+/// by the values on the right.
 /// A later element of exactly three digits (`x = 1,000`: thousands to it) and `\pm` in any
 /// (math-verify reads `x = a, x = b \pm c` another way) are refused.
 fn assigned_list(s: &str) -> Option<(String, String, bool)> {
@@ -156,7 +158,6 @@ fn assigned_list(s: &str) -> Option<(String, String, bool)> {
     let mut values = vec![first.to_string()];
     for p in &parts[1..] {
         let p = p.trim();
-        // `x = 1,000` is thousands to it; `x = a \pm b` in a list is read another way.
         if (p.len() == 3 && p.bytes().all(|c| c.is_ascii_digit())) || p.contains("\\pm") {
             return None;
         }

@@ -246,20 +246,20 @@ fn strip_spacing(s: &str) -> &str {
 
 /// The fast-path verdict for a canonicalised answer and gold.
 ///
-/// Strings math-verify's own string comparison calls equal are `True` first
-/// ([`crate::mvstring`]: identical, or identical once normalised as it normalises them, and
-/// non-empty to it); then strings identical without spacing commands at the ends, which its
-/// parser ignores. Such an answer that math-verify cannot evaluate in time (`10^{10^{10}}`
-/// against itself) is still `True` here.
+/// Strings math-verify's own string comparison calls equal are `True` first: identical (without
+/// spacing commands at the ends, which its parser ignores) and non-empty to it
+/// ([`crate::mvstring::readable`]), or identical once normalised as it normalises them
+/// ([`crate::mvstring::same`]). Such an answer that math-verify cannot evaluate in time
+/// (`10^{10^{10}}` against itself) is still `True` here.
 pub fn decide(pred: &str, gold: &str) -> Verdict {
-    if crate::mvstring::same(pred, gold) == Some(true) {
+    let (bare_pred, bare_gold) = (strip_spacing(pred), strip_spacing(gold));
+    if bare_pred == bare_gold && crate::mvstring::readable(bare_pred) {
         return Verdict::True;
     }
-    let (pred, gold) = (strip_spacing(pred), strip_spacing(gold));
-    if pred == gold && crate::mvstring::readable(pred) {
+    if crate::mvstring::same(pred, gold) {
         return Verdict::True;
     }
-    decide_read(pred, gold)
+    decide_read(bare_pred, bare_gold)
 }
 
 /// [`decide`] without the identical-string rule: the verdict from reading both sides. Used to
