@@ -15,7 +15,6 @@ import random
 
 import pytest
 
-
 PAIRS = 300
 
 

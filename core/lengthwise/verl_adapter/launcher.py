@@ -15,14 +15,13 @@ running it.
 from __future__ import annotations
 
 import contextlib
-
 import importlib.util
 import os
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
