@@ -15,7 +15,9 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from lengthwise.demo.model import ModelSize, build_model  # noqa: E402
 from lengthwise.demo.warmup import pack, sequence_logprobs  # noqa: E402
-from lengthwise.demo.tasks import Problem, make_problem, make_problems, prompt_text, solution_trace  # noqa: E402
+from lengthwise.demo.tasks import (  # noqa: E402
+    LEVELS, Problem, make_problem, make_problems, prompt_text, reasoning_tokens, solution_trace, value_max,
+)
 from lengthwise.demo.tokenizer import EOS, PAD, build_tokenizer  # noqa: E402
 from lengthwise.scoring import grade  # noqa: E402
 
@@ -56,12 +58,37 @@ def test_filler_holds_no_number_and_costs_tokens_only():
             solution_trace(p, bad)
 
 
-@given(st.integers(0, 10_000), st.sampled_from((1, 2, 3, 4)))
+@given(st.integers(0, 10_000), st.sampled_from(LEVELS))
 def test_problems_stay_in_range_and_traces_grade_correct(seed, level):
     p = make_problem(level, random.Random(seed))
     assert len(p.ops) == level
-    assert all(0 <= after <= 99 for _, _, after in p.steps())
+    assert all(0 <= after <= value_max(level) <= 99 for _, _, after in p.steps())
     assert p.answer == p.steps()[-1][2]
+    # every operand within the level's range: 1..3 (levels 1-2), 1..5, 1..7, 1..9 (levels 7-8)
+    assert all(1 <= n <= 3 + 2 * ((level - 1) // 2) for _, n in p.ops)
+    assert grade([solution_trace(p, 0)], [str(p.answer)]) == [True]
+
+
+@given(st.integers(0, 10_000), st.sampled_from(LEVELS), st.integers(0, 5))
+def test_reasoning_tokens_is_the_unhedged_trace_length(seed, level, filler):
+    """reasoning_tokens = 6 per line + 8: counted by hand for 3 * 4 + 5 - 2 (level 2 with a product):
+    "<think>" "\n" | "3" " *" " 4" " =" " 12" "\n" | "12" " +" " 5" " =" " 17" "\n" | "17" " -" " 2" " =" " 15"
+    "\n" | "</think>" "\n" | "\\boxed{" "15" "}" | EOS  ->  2 + 18 + 2 + 3 + 1 = 26 = 6 * 3 + 8."""
+    tok = build_tokenizer()
+    assert len(tok.encode(solution_trace(Problem(2, (3, 4), (("+", 5), ("-", 2)), "expr"), 0)).ids) + 1 == 26
+    p = make_problem(level, random.Random(seed))
+    product = isinstance(p.start, tuple)
+    base = reasoning_tokens(level, product)
+    assert len(tok.encode(solution_trace(p, 0)).ids) + 1 == base
+    assert len(tok.encode(solution_trace(p, filler)).ids) + 1 >= base + 7 * filler
+
+
+def test_correct_traces_grow_with_the_level():
+    """The length a correct un-hedged trace needs rises with the level, and the demo's tight cap
+    (40, SIRI's L_min and the fixed budget) sits between the easy and the hard levels."""
+    need = {k: (reasoning_tokens(k, False), reasoning_tokens(k, k >= 3)) for k in LEVELS}
+    assert [need[k][0] for k in LEVELS] == sorted(need[k][0] for k in LEVELS)
+    assert max(max(need[k]) for k in (1, 2, 3, 4)) <= 40 < min(min(need[k]) for k in (6, 7, 8))
 
 
 def test_reference_traces_grade_correct_and_wrong_answers_do_not():

@@ -33,7 +33,7 @@ __all__ = ["resolve_assets", "TinyAssets", "AssetSettings", "default_root", "pre
 
 CHAT_TEMPLATE = "{% for message in messages %}{{ message['content'] }}{% endfor %}"
 DATA_SOURCE = "lengthwise/arith"
-_FORMAT = 2  # 2: filler lines instead of re-check rounds
+_FORMAT = 3  # 2: filler lines instead of re-check rounds; 3: levels 1..8, larger numbers, head_dim 32
 
 
 def default_root() -> Path:

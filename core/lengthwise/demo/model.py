@@ -18,8 +18,8 @@ class ModelSize:
 
     hidden: int = 96
     layers: int = 3
-    heads: int = 4
-    kv_heads: int = 2
+    heads: int = 3  # head_dim 32: the smallest head size vLLM's CPU attention takes
+    kv_heads: int = 1
     mlp: int = 288
     max_positions: int = 192
 

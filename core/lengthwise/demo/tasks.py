@@ -1,21 +1,29 @@
-"""The demo's synthetic math task: arithmetic and word problems with exact answers.
+"""The demo's synthetic math task: arithmetic and word problems with exact answers, levels 1..8.
 
 A problem is a start value followed by ``level`` operations; its gold answer is an exact
-non-negative integer. Difficulty is graded by ``level`` (1..4):
+non-negative integer. Difficulty grows with ``level`` in two ways at once: more operations (the
+reasoning is one line per operation, so a correct trace gets longer) and larger numbers (the
+tiny model's addition and subtraction tables get bigger, with carries past a ten, so each line is
+more often wrong):
 
-=====  ==========  ===============  ==========================================
-level  operations  operands         start value
-=====  ==========  ===============  ==========================================
-1      1 (+/-)     1..3             1..9
-2      2 (+/-)     1..3             1..12
-3      3 (+/-)     1..3             a product a * b of numbers 2..4 (50%)
-4      4 (+/-)     1..3             a product a * b of numbers 2..4
-=====  ==========  ===============  ==========================================
+=====  ==========  ========  ===========  =========================================
+level  operations  operands  values stay  start value
+=====  ==========  ========  ===========  =========================================
+1      1 (+/-)     1..3      0..20        1..12
+2      2           1..3      0..20        1..12
+3      3           1..5      0..30        1..18, or a product a * b (a, b in 2..4), 50 %
+4      4           1..5      0..30        the same
+5      5           1..7      0..50        1..30, or a product, 50 %
+6      6           1..7      0..50        the same
+7      7           1..9      0..99        1..60, or a product, 50 %
+8      8           1..9      0..99        the same
+=====  ==========  ========  ===========  =========================================
 
-Every intermediate value stays in [0, 20]: the addition and subtraction tables are small
-enough for a tiny model to learn in a few minutes of CPU warm-up; difficulty comes from the
-number of steps (an error anywhere makes the answer wrong). The product (when there is one) always comes first, so evaluating left to right
-agrees with the usual operator precedence: the answer is exact.
+An error anywhere makes the answer wrong, so accuracy falls with the level. The product (when
+there is one) always comes first, so evaluating left to right agrees with the usual operator
+precedence: the answer is exact. (Version 1 of the task had levels 1..4 with values in 0..20;
+the warmed-up model solved all of them, so no length strategy could cost accuracy on hard
+problems and the methods could not be told apart.)
 
 Each problem is shown either as an expression ("Compute 3 * 4 + 5 - 2 .") or as a word problem
 ("Ann has 3 boxes with 4 pens each . She buys 5 more pens . ..."). The reference solution is a
@@ -37,10 +45,11 @@ answer copies the last ``= N`` past lines that hold no ``=``; the lines are dist
 in the same order, so the model always knows how many it has written. An answer is as likely
 right with them as without: a correctness-only reward has nothing to gain from dropping them,
 and only a length strategy has. The operation lines are the reasoning: a cap below their length
-cuts the answer off. (An earlier version repeated the operation lines as "check" rounds; the
-tiny model made copying errors in them, so even correctness-only GRPO learned to drop them.
-Hedging placed before the arithmetic was no better: it pushed the prompt's numbers out of the
-tiny model's reach.)
+cuts the answer off — :func:`reasoning_tokens` gives that length per level (6 tokens a line plus
+8 of frame: 14 at level 1, 56-62 at level 8). (An earlier version repeated the operation lines as
+"check" rounds; the tiny model made copying errors in them, so even correctness-only GRPO learned
+to drop them. Hedging placed before the arithmetic was no better: it pushed the prompt's numbers
+out of the tiny model's reach.)
 """
 
 from __future__ import annotations
@@ -48,12 +57,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-__all__ = ["Problem", "LEVELS", "FILLER", "make_problem", "make_problems", "solution_trace", "prompt_text", "WORDS"]
+__all__ = ["Problem", "LEVELS", "FILLER", "make_problem", "make_problems", "solution_trace", "prompt_text", "WORDS",
+           "value_max", "reasoning_tokens"]
 
-LEVELS = (1, 2, 3, 4)
-_OPERAND_MAX = {1: 3, 2: 3, 3: 3, 4: 3}
-_START_MAX = {1: 9, 2: 12, 3: 15, 4: 15}
-_VALUE_MAX = 20
+LEVELS = (1, 2, 3, 4, 5, 6, 7, 8)
+# Per level: largest operand, largest value any intermediate may take, largest plain start value.
+_OPERAND_MAX = {1: 3, 2: 3, 3: 5, 4: 5, 5: 7, 6: 7, 7: 9, 8: 9}
+_VALUE_MAX = {1: 20, 2: 20, 3: 30, 4: 30, 5: 50, 6: 50, 7: 99, 8: 99}
+_START_MAX = {1: 12, 2: 12, 3: 18, 4: 18, 5: 30, 6: 30, 7: 60, 8: 60}
+#: levels whose start is a product a * b (a, b in 2..4) half of the time
+_PRODUCT_FROM = 3
 
 _NAMES = ("Ann", "Bob", "Cal", "Dee", "Eve", "Fin")
 _ITEMS = ("pens", "apples", "cards", "coins", "books", "shells")
@@ -109,12 +122,29 @@ class Problem:
         return value
 
 
-def make_problem(level: int, rng: random.Random) -> Problem:
-    """A random problem of difficulty ``level`` (1..4) whose values all stay in [0, 20]."""
+def value_max(level: int) -> int:
+    """The largest value a problem of ``level`` may reach (start, intermediates, answer)."""
+    return _VALUE_MAX[level]
+
+
+def reasoning_tokens(level: int, product: bool = False) -> int:
+    """Tokens of a correct trace without hedging, EOS included (one line per operation).
+
+    ``<think>`` and its newline (2), 6 per line ("a + b = c" and a newline: every number is one
+    token), ``</think>`` and its newline (2), ``\\boxed{`` N ``}`` (3), EOS (1):
+    6 · (level + product) + 8.
+    """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
-    top = _OPERAND_MAX[level]
-    product = level == 4 or (level == 3 and rng.random() < 0.5)
+    return 6 * (level + int(product)) + 8
+
+
+def make_problem(level: int, rng: random.Random) -> Problem:
+    """A random problem of difficulty ``level`` (1..8) whose values stay in [0, value_max(level)]."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+    top, vmax = _OPERAND_MAX[level], _VALUE_MAX[level]
+    product = level >= _PRODUCT_FROM and rng.random() < 0.5
     if product:
         start: int | tuple[int, int] = (rng.randint(2, 4), rng.randint(2, 4))
         value = start[0] * start[1]
@@ -123,10 +153,9 @@ def make_problem(level: int, rng: random.Random) -> Problem:
     ops = []
     for _ in range(level):
         n = rng.randint(1, top)
-        can_add, can_sub = value + n <= _VALUE_MAX, value - n >= 0
+        can_add, can_sub = value + n <= vmax, value - n >= 0
+        # one of the two always holds: operands are at most 9 and every value range spans >= 20
         sign = "+" if can_add and (not can_sub or rng.random() < 0.5) else "-"
-        if not (can_add or can_sub):  # unreachable: operands <= 3 and values <= 20
-            n, sign = 1, "-"
         ops.append((sign, n))
         value = value + n if sign == "+" else value - n
     return Problem(

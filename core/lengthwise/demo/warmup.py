@@ -20,7 +20,7 @@ from typing import Callable
 
 import torch
 
-from .tasks import make_problem, prompt_text, solution_trace
+from .tasks import LEVELS, make_problem, prompt_text, solution_trace
 
 __all__ = ["WarmupSettings", "warmup", "pack", "sequence_logprobs"]
 
@@ -93,7 +93,7 @@ def warmup(
         prompts, responses = [], []
         # One (level, filler count) per batch: sequences of a batch have nearly equal
         # lengths, so little compute goes to padding.
-        level = rng.choice((1, 2, 3, 4))
+        level = rng.choice(LEVELS)
         filler = rng.choices(filler_choices, weights=settings.filler_weights)[0]
         for _ in range(settings.batch_size):
             p = make_problem(level, rng)
