@@ -115,21 +115,26 @@ def test_tokenizer_counts_tokens_that_files_do_not_store(tmp_path, tokenizer_dir
     assert float(row["pass1"]) == 100.0
 
 
-def test_markdown_output_and_bootstrap_ci(tmp_path):
+def test_markdown_output_and_wilson_ci(tmp_path):
     rows = [
         {"model": "m", "benchmark": "b", "problem_id": i, "ground_truth": "1", "num_tokens": 5,
          "response": "\\boxed{1}" if i % 3 else "\\boxed{2}"}
         for i in range(9)
     ]
+    rows += [{**r, "model": "all", "response": "\\boxed{1}"} for r in rows[:9]]
     gen = write_jsonl(tmp_path / "m.jsonl", rows)
     md = tmp_path / "out" / "t.md"
-    a = run("eval", str(gen), "--ci", "bootstrap", "--seed", "1", "--markdown", str(md))
-    b = run("eval", str(gen), "--ci", "bootstrap", "--seed", "1")
-    assert a.exit_code == 0 and b.exit_code == 0, a.output
-    assert a.stdout == b.stdout  # a fixed seed gives the same interval
-    assert "percentile bootstrap" in a.stdout
+    res = run("eval", str(gen), "--markdown", str(md))
+    assert res.exit_code == 0, res.output
+    assert "95% Wilson interval over problems" in res.stdout
     text = md.read_text()
-    assert text.startswith("| benchmark | model | N×k | Pass@1 [95% CI] |") and "| b | m | 9×1 | 66.7 [" in text
+    assert text.startswith("| benchmark | model | N×k | Pass@1 [95% CI] |")
+    # 6 of 9, k = 1: Wilson(6/9, 9) = [35.42, 87.94] %.
+    assert "| b | m | 9×1 | 66.7 [35.4, 87.9] |" in text
+    # 9 of 9: [9/(9 + z²), 1] = [70.09, 100] % — not a zero-width [100, 100].
+    assert "| b | all | 9×1 | 100.0 [70.1, 100.0] |" in text
+    # the bootstrap and the clipped normal interval are gone
+    assert run("eval", str(gen), "--ci", "bootstrap").exit_code == 2
 
 
 # ------------------------------------------------------------------ bad input

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lengthwise.evaluation import metrics as M
 from lengthwise.evaluation.report import (
@@ -97,15 +98,22 @@ def test_missing_answers_count_as_wrong_and_a_missing_response_has_no_length(tab
     assert t["short", "math"].tokens_wrong != t["short", "math"].tokens_wrong  # NaN: no wrong answers
 
 
-def test_confidence_interval_is_the_normal_approximation_over_problems(table):
+def test_confidence_interval_is_wilson_at_the_effective_sample_size(table):
     t, _ = table
-    # short/aime: p = [1, 1/2, 1/2], mean 2/3, s² = ((1/3)² + 2·(1/6)²)/2 = 1/12, s = 0.288675;
-    # half-width = 1.959964 · 0.288675 / √3 = 0.326661 → [34.0006, 99.3327] %.
+    # short/aime: p = [1, 1/2, 1/2], k = 2, mean 2/3, s² = ((1/3)² + 2·(1/6)²)/2 = 1/12;
+    # N·p̂(1 − p̂)/s² = 3·(2/9)·12 = 8, clipped to [N, N·k] = [3, 6] → n_eff = 6, i.e. Wilson(4 of 6):
+    # denom = 1 + z²/6 = 1.640243, centre = (2/3 + z²/12)/denom = 0.601611,
+    # half = (z/denom)·√((2/9)/6 + z²/144) = 1.194923·0.252416 = 0.301618 → [29.9993, 90.3229] %.
     r = t["short", "aime"]
-    assert r.pass1_ci_low == pytest.approx(100 * (2 / 3 - 0.326661), abs=1e-3)
-    assert r.pass1_ci_high == pytest.approx(100 * (2 / 3 + 0.326661), abs=1e-3)
-    # base/math (k = 1): p = [1, 0], s = 0.7071, half = 1.96·0.7071/√2 = 0.98 → clipped to [0, 100].
-    assert (t["base", "math"].pass1_ci_low, t["base", "math"].pass1_ci_high) == (0.0, 100.0)
+    assert r.pass1_ci_low == pytest.approx(29.9993, abs=1e-3)
+    assert r.pass1_ci_high == pytest.approx(90.3229, abs=1e-3)
+    # base/math (k = 1): p = [1, 0], n_eff = N = 2, Wilson(1 of 2): centre 1/2,
+    # half = (z/(1 + z²/2))·√(1/8 + z²/16) = 0.671053·0.604228 = 0.405469 → [9.4531, 90.5469] %.
+    assert t["base", "math"].pass1_ci_low == pytest.approx(9.4531, abs=1e-3)
+    assert t["base", "math"].pass1_ci_high == pytest.approx(90.5469, abs=1e-3)
+    # short/math: all correct, n = 2: [2/(2 + z²), 1] = [34.2380, 100] % — open below, never zero width.
+    assert t["short", "math"].pass1_ci_low == pytest.approx(100 * 2 / (2 + M.Z95**2))
+    assert t["short", "math"].pass1_ci_high == 100.0
 
 
 def test_siri_delta_acc_and_cr_and_aes_against_the_base(table):
@@ -160,7 +168,7 @@ def test_average_rows_compare_with_the_base_over_the_same_benchmarks(table):
 def test_table_markdown_and_csv_round_trip(table, tmp_path):
     _, rows = table
     text = format_table(rows, "base")
-    assert "base (base)" in text and "+1.667" in text and "33.3%" in text and "normal approximation" in text
+    assert "base (base)" in text and "+1.667" in text and "33.3%" in text and "Wilson" in text
     md = format_markdown(rows, "base")
     assert md.startswith("| benchmark | model |") and md.count("\n| ") == len(rows)  # one line per row after the header
     path = tmp_path / "t.csv"
@@ -168,7 +176,7 @@ def test_table_markdown_and_csv_round_trip(table, tmp_path):
     back = read_csv(path)
     assert [(r["model"], r["benchmark"]) for r in back] == [(r.model, r.benchmark) for r in rows]
     assert back[1]["aes"] == pytest.approx(5 / 3)
-    assert back[1]["pass1_ci_low"] == pytest.approx(100 * (2 / 3 - 0.326661), abs=1e-3)
+    assert back[1]["pass1_ci_low"] == pytest.approx(29.9993, abs=1e-3)
     assert math.isnan(back[-1]["pass1_ci_low"])  # average rows have no CI: an empty cell
 
 
@@ -184,14 +192,146 @@ def test_stored_scores_are_ignored_unless_asked(tmp_path):
 # ------------------------------------------------------------------ the formulas alone
 
 
-def test_ci_methods():
-    p = np.array([1.0, 0.5, 0.5, 0.0, 1.0])
-    assert all(math.isnan(v) for v in M.pass_at_1_ci([0.5]))  # undefined for one problem
-    lo, hi = M.pass_at_1_ci(p, "bootstrap", samples=500, seed=3)
-    assert (lo, hi) == M.pass_at_1_ci(p, "bootstrap", samples=500, seed=3)  # fixed seed, same answer
-    assert 0.0 <= lo < p.mean() < hi <= 1.0
+Z2 = M.Z95**2  # z² = 3.841459
+
+
+def test_wilson_interval_by_hand():
+    # 5 of 10: denom = 1 + z²/10 = 1.384146, centre = (0.5 + z²/20)/denom = 0.5 (symmetric),
+    # half = (z/denom)·√(0.025 + z²/400) = 1.416010·0.186021 = 0.263407 → [0.236593, 0.763407].
+    lo, hi = M.wilson_interval(0.5, 10)
+    assert (lo, hi) == (pytest.approx(0.236593, abs=1e-6), pytest.approx(0.763407, abs=1e-6))
+    # 0 of 10: centre = half = (z²/20)/denom → [0, z²/(10 + z²)] = [0, 0.277533]; 10 of 10 mirrors it.
+    assert M.wilson_interval(0.0, 10) == (0.0, pytest.approx(Z2 / (10 + Z2)))
+    assert M.wilson_interval(1.0, 10) == (pytest.approx(10 / (10 + Z2)), 1.0)
+    # a fractional n is allowed (an effective sample size)
+    assert M.wilson_interval(0.5, 2.5)[0] < M.wilson_interval(0.5, 3)[0]
+    for bad in ((1.2, 10), (-0.1, 10), (0.5, 0), (0.5, math.inf), (math.nan, 4)):
+        with pytest.raises(ValueError):
+            M.wilson_interval(*bad)
+
+
+def test_pass_at_1_effective_sample_size_by_hand():
+    # k = 1 (case a): p = [1, 0, 1, 1], s² = 4·(3/16)/3 = 1/4, N·p̂(1 − p̂)/s² = 4·(3/16)·4 = 3 = N − 1,
+    # clipped up to N = 4: plain Wilson on 3 of 4.
+    assert M.pass_at_1_n_eff([1, 0, 1, 1]) == 4.0
+    assert M.pass_at_1_ci([1, 0, 1, 1]) == M.wilson_interval(0.75, 4)
+    # Interior (case b): p = [1, 1/2, 0, 1/2], k = 4, mean 1/2, s² = (1/4 + 0 + 1/4 + 0)/3 = 1/6,
+    # n_eff = 4·(1/4)·6 = 6 within [4, 16]. Wilson(1/2, 6): denom = 1 + z²/6 = 1.640243,
+    # half = (z/denom)·√(1/24 + z²/144) = 1.194923·0.261426 = 0.312384 → [0.187616, 0.812384].
+    p = [1, 0.5, 0, 0.5]
+    assert M.pass_at_1_n_eff(p, 4) == pytest.approx(6.0)
+    lo, hi = M.pass_at_1_ci(p, 4)
+    assert (lo, hi) == (pytest.approx(0.187616, abs=1e-6), pytest.approx(0.812384, abs=1e-6))
+    # Problems split into all-right and all-wrong: N·p̂(1 − p̂)/s² = 4·(1/4)·3 = 3 → the floor N = 4,
+    # however many samples: perfectly correlated samples are worth one per problem.
+    assert M.pass_at_1_n_eff([1, 1, 0, 0], 64) == 4.0
+    # Every problem at the same rate 1/2 (s² = 0): the samples are independent, n_eff = N²/Σ 1/k_i
+    # = 16/(1/2 + 1/2 + 1/4 + 1/4) = 32/3 for k = [2, 2, 4, 4].
+    assert M.pass_at_1_n_eff([0.5] * 4, [2, 2, 4, 4]) == pytest.approx(32 / 3)
+    # All correct (0/0): the problem count, N = 5 → [5/(5 + z²), 1] = [0.565518, 1] for any k.
+    assert M.pass_at_1_n_eff([1.0] * 5, 8) == 5.0
+    assert M.pass_at_1_ci([1.0] * 5, 8) == (pytest.approx(0.565518, abs=1e-6), 1.0)
+    # One problem: n_eff = 1 (defined, wide); no problems: NaN.
+    assert M.pass_at_1_n_eff([0.5], 2) == 1.0
+    assert all(math.isnan(v) for v in M.pass_at_1_ci([]))
+
+
+def test_pass_at_1_ci_rejects_inconsistent_input():
+    with pytest.raises(ValueError, match="whole number"):
+        M.pass_at_1_ci([0.5, 1.0])  # k = 1 by default: 0.5 cannot be a verdict
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        M.pass_at_1_ci([1.5, 1.0], 2)
+    with pytest.raises(ValueError, match=">= 1"):
+        M.pass_at_1_ci([1.0, 0.0], [1, 0])
+    with pytest.raises(ValueError, match="shape"):
+        M.pass_at_1_ci([1.0, 0.0], [1, 1, 1])
+
+
+def test_accuracy_ci_one_run_is_wilson_over_problems():
+    r = M.accuracy_ci([[True] * 7 + [False] * 3])
+    assert r == (pytest.approx(0.7), *M.wilson_interval(0.7, 10), 1)
+    assert (r.runs, r.label) == (1, "1 seed")
+
+
+def test_accuracy_ci_over_runs_by_hand():
+    # S = 3 runs of 10 verdicts: 7, 8, 9 correct. a = [0.7, 0.8, 0.9], p̄ = 0.8, s_a² = 0.02/2 = 0.01,
+    # t_{0.975,2} = 4.302653, (z/t)² = 0.207503; n_eff = 0.207503·3·0.16/0.01 = 9.960125 (< cap 30).
+    runs = [[True] * c + [False] * (10 - c) for c in (7, 8, 9)]
+    r = M.accuracy_ci(runs)
+    assert (r.mean, r.runs, r.label) == (pytest.approx(0.8), 3, "3 seeds")
+    assert (r.low, r.high) == (pytest.approx(M.wilson_interval(0.8, 9.960125)[0], abs=1e-7),
+                               pytest.approx(M.wilson_interval(0.8, 9.960125)[1], abs=1e-7))
+    assert (r.low, r.high) == (pytest.approx(0.489551, abs=1e-6), pytest.approx(0.943449, abs=1e-6))
+    # Runs that agree exactly (s_a = 0): the cap, all 30 verdicts: Wilson(24 of 30).
+    same = M.accuracy_ci([[True] * 8 + [False] * 2] * 3)
+    assert (same.low, same.high) == tuple(pytest.approx(v, abs=1e-12) for v in M.wilson_interval(0.8, 30))
+    # All correct in every run: [30/(30 + z²), 1], open below.
+    perfect = M.accuracy_ci([[True] * 10] * 3)
+    assert (perfect.mean, perfect.high) == (1.0, 1.0) and perfect.low == pytest.approx(30 / (30 + Z2))
+    # S = 2 runs at 0.8 and 0.6: s_a² = 0.02, t_{0.975,1} = 12.706205,
+    # n_eff = (z/t)²·2·0.21/0.02 = 0.023794·21 = 0.499671: two seeds that disagree say little.
+    wide = M.accuracy_ci([[True] * 8 + [False] * 2, [True] * 6 + [False] * 4])
+    assert (wide.low, wide.high) == tuple(pytest.approx(v, abs=1e-7) for v in M.wilson_interval(0.7, 0.4996706))
+    assert wide.high - wide.low > 0.9
+    # Runs of different sizes weigh the same: mean of 1/2 and 1/1 is 3/4, not 2/3.
+    assert M.accuracy_ci([[True, False], [True]]).mean == pytest.approx(0.75)
+    assert M.accuracy_ci_from_counts([7, 8, 9], [10, 10, 10]) == r
+
+
+def test_accuracy_ci_rejects_bad_runs():
+    for bad in ([], [[]], [[0.5, 1.0]], [[True], [[True]]]):
+        with pytest.raises(ValueError):
+            M.accuracy_ci(bad)
     with pytest.raises(ValueError):
-        M.pass_at_1_ci(p, "wilson")
+        M.accuracy_ci_from_counts([11], [10])
+
+
+def test_tokens_ci_by_hand():
+    # One run, lengths [10, 20, 30]: mean 20, s = 10, half = z·10/√3 = 11.315857 → [8.684143, 31.315857].
+    r = M.tokens_ci([[10, 20, 30]])
+    assert r == (20.0, pytest.approx(8.684143), pytest.approx(31.315857), 1)
+    # Three runs with means 100, 110, 120: s = 10, half = 4.302653·10/√3 = 24.841379 → [85.158621, 134.841379].
+    r = M.tokens_ci([[90, 110], [110], [120, 120, 120]])
+    assert r == (pytest.approx(110.0), pytest.approx(85.158621), pytest.approx(134.841379), 3)
+    # Means 10, 20, 30: 20 ± 24.841379 reaches below 0; a mean length cannot, the low end is 0.
+    assert M.tokens_ci([[10], [20], [30]])[1:3] == (0.0, pytest.approx(44.841379))
+    # One response: no interval.
+    one = M.tokens_ci([[42]])
+    assert one.mean == 42 and math.isnan(one.low) and math.isnan(one.high)
+    for bad in ([], [[]], [[1, math.nan]], [[-1, 2]]):
+        with pytest.raises(ValueError):
+            M.tokens_ci(bad)
+
+
+runs_of_verdicts = st.lists(st.lists(st.booleans(), min_size=1, max_size=60), min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(runs_of_verdicts)
+def test_accuracy_ci_is_binomial_bounded_and_never_empty(runs):
+    r = M.accuracy_ci(runs)
+    assert r.runs == len(runs)
+    assert 0.0 <= r.low <= r.mean <= r.high <= 1.0
+    assert r.high - r.low > 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 64), st.integers(0, 64)), min_size=1, max_size=40))
+def test_pass_at_1_ci_is_binomial_bounded_and_never_empty(problems):
+    k = [ki for ki, _ in problems]
+    p = [min(c, ki) / ki for ki, c in problems]
+    n_eff = M.pass_at_1_n_eff(p, k)
+    assert len(p) <= n_eff <= len(p) ** 2 / sum(1 / ki for ki in k) + 1e-9
+    lo, hi = M.pass_at_1_ci(p, k)
+    assert 0.0 <= lo <= M.pass_at_1(p) <= hi <= 1.0
+    assert hi - lo > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 4096), min_size=2, max_size=30), min_size=1, max_size=5))
+def test_tokens_ci_contains_the_mean_and_is_never_negative(runs):
+    r = M.tokens_ci(runs)
+    assert r.runs == len(runs) and 0.0 <= r.low <= r.mean <= r.high
 
 
 def test_aes_branches_and_zero_bases():

@@ -70,10 +70,6 @@ def _aes_weights(value: str):
 @click.option("--batch-timeout", "batch_timeout_s", type=float, default=60.0, show_default=True,
               help="math-verify seconds for all of a run's undecided answers; the rest count as wrong")
 @click.option("--workers", type=int, help="math-verify worker processes (default: CPUs, at most 8)")
-@click.option("--ci", type=click.Choice(["normal", "bootstrap"]), default="normal", show_default=True,
-              help="how the 95% CI of Pass@1 over problems is computed")
-@click.option("--bootstrap-samples", type=click.IntRange(min=1), default=2000, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="bootstrap seed")
 @click.option("--aes-weights", default="1,3,5", show_default=True, metavar="A,B,G",
               help="AES α (length), β (accuracy gain), γ (accuracy drop)")
 @click.option("--no-average", is_flag=True, help="no 'average' row per model")
@@ -83,9 +79,10 @@ def _aes_weights(value: str):
               help="write every sample's verdict and token count as JSONL")
 def eval_cmd(
     generations, base, model, benchmark, tokenizer, use_stored_score, answer_after_think, require_think_close,
-    fallback, timeout_s, batch_timeout_s, workers, ci, bootstrap_samples, seed, aes_weights, no_average, csv_path, md_path, samples_out,
+    fallback, timeout_s, batch_timeout_s, workers, aes_weights, no_average, csv_path, md_path, samples_out,
 ) -> None:
-    """Grade GENERATIONS and print Pass@1, mean tokens, ΔAcc, CR and AES per model × benchmark.
+    """Grade GENERATIONS and print Pass@1 (95% Wilson interval), mean tokens, ΔAcc, CR and AES per
+    model × benchmark.
 
     GENERATIONS are JSONL files or directories of them, in the lengthwise eval schema or verl's
     validation/rollout dump format; write NAME=PATH to name the model of a file or directory.
@@ -114,8 +111,8 @@ def eval_cmd(
         correct, answered = R.grade_samples(samples, options, use_stored_score=use_stored_score)
         tokens, sources = R.count_tokens(samples, tok)
         rows = R.build_table(
-            samples, correct, tokens, sources, answered=answered, base=base, ci=ci,
-            ci_samples=bootstrap_samples, seed=seed, weights=weights, average=not no_average,
+            samples, correct, tokens, sources, answered=answered, base=base, weights=weights,
+            average=not no_average,
         )
     except EvalInputError as err:
         _fail(str(err))
@@ -123,14 +120,14 @@ def eval_cmd(
     note = R.warn_estimates(sources)
     if note:
         click.echo(f"warning: {note}", err=True)
-    click.echo(R.format_table(rows, base, ci))
+    click.echo(R.format_table(rows, base))
     try:
         if csv_path:
             R.write_csv(rows, csv_path)
             click.echo(f"wrote {csv_path}", err=True)
         if md_path:
             md_path.parent.mkdir(parents=True, exist_ok=True)
-            md_path.write_text(R.format_markdown(rows, base, ci), encoding="utf-8")
+            md_path.write_text(R.format_markdown(rows, base), encoding="utf-8")
             click.echo(f"wrote {md_path}", err=True)
         if samples_out:
             samples_out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,9 @@
     grade_samples(samples, options)          -> verdict per sample (the lengthwise scorer)
     count_tokens(samples, tokenizer=None)    -> tokens per sample and where each count came from
     build_table(samples, correct, tokens, …) -> list[ResultRow] (formulas: :mod:`.metrics`)
+
+Pass@1's interval is :func:`.metrics.pass_at_1_ci`: the 95 % Wilson interval at an effective
+sample size between N problems and N·k samples (always inside [0, 100] %, never of zero width).
     format_table / format_markdown / write_csv
 
 Verdicts come from :func:`lengthwise.scoring.grade_detailed` on every response (``</think>``
@@ -171,13 +174,13 @@ class ResultRow:
         return self.benchmark == AVERAGE
 
 
-def _group_row(model, bench, sel_samples, correct, answered, tokens, sources, ci, ci_samples, seed) -> ResultRow:
+def _group_row(model, bench, sel_samples, correct, answered, tokens, sources) -> ResultRow:
     by_problem: dict[str, list[int]] = {}
     for j, s in enumerate(sel_samples):
         by_problem.setdefault(s.problem_id, []).append(j)
     per_problem = np.array([correct[idx].mean() for idx in by_problem.values()])
     ks = [len(idx) for idx in by_problem.values()]
-    lo, hi = M.pass_at_1_ci(per_problem, ci, samples=ci_samples, seed=seed)
+    lo, hi = M.pass_at_1_ci(per_problem, np.array(ks))
     kinds = sorted({src for src in sources if src != "missing"}, key=TOKEN_SOURCES.index) or ["missing"]
     return ResultRow(
         model=model,
@@ -239,9 +242,6 @@ def build_table(
     *,
     answered: np.ndarray | None = None,
     base: str | None = None,
-    ci: str = "normal",
-    ci_samples: int = 2000,
-    seed: int = 0,
     weights: M.AESWeights = M.AESWeights(),
     average: bool = True,
 ) -> list[ResultRow]:
@@ -268,7 +268,7 @@ def build_table(
         ix = np.asarray(idx)
         table[(model, bench)] = _group_row(
             model, bench, [samples[i] for i in idx], correct[ix], answered[ix], tokens[ix],
-            [token_sources[i] for i in idx], ci, ci_samples, seed,
+            [token_sources[i] for i in idx],
         )
     if average and len(benches) > 1:
         for model in models:
@@ -322,10 +322,11 @@ def _cells(r: ResultRow, base: str | None) -> list[str]:
 _HEAD = ["benchmark", "model", "N×k", "Pass@1 [95% CI]", "tokens", "tok correct", "tok wrong", "ΔAcc", "CR", "ΔAcc/CR", "AES"]
 
 
-def _notes(rows: Sequence[ResultRow], base: str | None, ci: str) -> list[str]:
+def _notes(rows: Sequence[ResultRow], base: str | None) -> list[str]:
     notes = [
-        f"Pass@1: mean over problems of the per-problem mean correctness over k samples, %; "
-        f"95% CI over problems ({'normal approximation' if ci == 'normal' else 'percentile bootstrap'})."
+        "Pass@1: mean over problems of the per-problem mean correctness over k samples, %; "
+        "95% Wilson interval over problems, at an effective sample size between N (samples of a problem "
+        "fully correlated) and N*k (independent) estimated from the spread of per-problem accuracies."
     ]
     if base is not None:
         notes.append(
@@ -338,7 +339,7 @@ def _notes(rows: Sequence[ResultRow], base: str | None, ci: str) -> list[str]:
     return notes
 
 
-def format_table(rows: Sequence[ResultRow], base: str | None = None, ci: str = "normal") -> str:
+def format_table(rows: Sequence[ResultRow], base: str | None = None) -> str:
     """A plain-text table for the terminal, with a rule between benchmarks and footnotes."""
     body = [_cells(r, base) for r in rows]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(_HEAD)]
@@ -355,17 +356,17 @@ def format_table(rows: Sequence[ResultRow], base: str | None = None, ci: str = "
         out.append(line(cells))
         prev = r.benchmark
     out.append("")
-    out.extend(_notes(rows, base, ci))
+    out.extend(_notes(rows, base))
     return "\n".join(out)
 
 
-def format_markdown(rows: Sequence[ResultRow], base: str | None = None, ci: str = "normal") -> str:
+def format_markdown(rows: Sequence[ResultRow], base: str | None = None) -> str:
     """The same table as GitHub-flavoured Markdown."""
     out = ["| " + " | ".join(_HEAD) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(_HEAD) - 2)) + "|"]
     for r in rows:
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(r, base)) + " |")
     out.append("")
-    out.extend(_notes(rows, base, ci))
+    out.extend(_notes(rows, base))
     return "\n".join(out) + "\n"
 
 
