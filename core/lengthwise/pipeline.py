@@ -157,25 +157,28 @@ class LengthController:
         return StepResult(rewards=shaped, difficulty=difficulty, metrics=metrics)
 
     def _metrics(self, batch: RolloutBatch, difficulty: Difficulty | None, shaped: ShapedRewards) -> dict[str, float]:
+        """The step's metrics, named in :mod:`lengthwise.metrics`."""
+        from . import metrics as K
+
         m: dict[str, float] = {}
         if len(batch):
-            m["lengthwise/cap"] = float(batch.caps.max())
-            m["lengthwise/mean_length"] = float(batch.lengths.mean())
-            m["lengthwise/accuracy"] = float(batch.correct.mean())
-            m["lengthwise/truncation_rate"] = float(batch.truncated.mean())
-            m["lengthwise/no_answer_rate"] = float((~batch.has_answer).mean())
-            m["lengthwise/reward_mean"] = float(np.mean(shaped.rewards))
+            m[K.CAP] = float(batch.caps.max())
+            m[K.MEAN_LENGTH] = float(batch.lengths.mean())
+            m[K.ACCURACY] = float(batch.correct.mean())
+            m[K.TRUNCATION_RATE] = float(batch.truncated.mean())
+            m[K.NO_ANSWER_RATE] = float((~batch.has_answer).mean())
+            m[K.REWARD_MEAN] = float(np.mean(shaped.rewards))
             if batch.correct.any():
-                m["lengthwise/mean_length_correct"] = float(batch.lengths[batch.correct].mean())
+                m[K.MEAN_LENGTH_CORRECT] = float(batch.lengths[batch.correct].mean())
             if (~batch.correct).any():
-                m["lengthwise/mean_length_wrong"] = float(batch.lengths[~batch.correct].mean())
+                m[K.MEAN_LENGTH_WRONG] = float(batch.lengths[~batch.correct].mean())
         if difficulty is not None:
             for label in np.unique(difficulty.bucket):
                 sel = difficulty.bucket == label
-                m[f"lengthwise/bucket_{label}/share"] = float(sel.mean())
-                m[f"lengthwise/bucket_{label}/mean_length"] = float(batch.lengths[sel].mean())
-            m.update({f"lengthwise/difficulty/{k}": float(v) for k, v in difficulty.metrics.items()})
-        m.update({f"lengthwise/reward/{k}": float(v) for k, v in shaped.metrics.items()})
+                m[K.bucket_key(label, "share")] = float(sel.mean())
+                m[K.bucket_key(label, "mean_length")] = float(batch.lengths[sel].mean())
+            m.update({K.difficulty_key(k): float(v) for k, v in difficulty.metrics.items()})
+        m.update({K.reward_key(k): float(v) for k, v in shaped.metrics.items()})
         return m
 
     def state_dict(self) -> dict[str, Any]:

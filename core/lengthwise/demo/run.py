@@ -12,10 +12,12 @@ the CPU backend (:mod:`lengthwise.verl_adapter.cpu`):
    training, every ``eval_every`` steps and at the end; verl's output goes to ``verl.log`` and its
    metrics (verl's ``file`` logger) drive the progress bar;
 3. the results folder: ``config.yaml`` (the effective lengthwise config verl's workers read),
-   ``metrics.jsonl`` (one row per step in the demo's vocabulary — ``cap``, ``mean_length``,
-   ``accuracy``, ``heldout_accuracy`` … — plus every ``lengthwise/*``, ``actor/*`` and
-   ``timing_s/*`` metric verl logged; the pre-RL held-out evaluation is the row of step 0),
-   ``summary.json`` (before/after, step-time breakdown, seed, versions, threads),
+   ``metrics.jsonl`` (one row per step with every ``lengthwise/*``, ``actor/*``, ``critic/*``
+   and ``timing_s/*`` metric verl logged, under verl's own names (:mod:`lengthwise.metrics`), and
+   at each evaluation the held-out ``lengthwise/val/*`` metrics, per level too, computed from
+   verl's validation dump; the pre-RL held-out evaluation is the row of step 0),
+   ``summary.json`` (held-out before/after, overall and per level; step-time breakdown, seed,
+   versions, threads),
    ``checkpoints/global_step_N/`` (verl's actor checkpoint and ``lengthwise_state.json``),
    ``validation/<step>.jsonl`` (verl's dump of every held-out response, score and length;
    ``lengthwise eval`` reads it) and ``plots/``.
@@ -37,15 +39,17 @@ from typing import Any
 
 import yaml
 
+from .. import metrics as K
 from ..config import LengthwiseConfig, build_strategies
 from ..evaluation.schema import finite_float as _num
 
-__all__ = ["DemoSettings", "DemoResult", "run_demo", "demo_rows", "DemoRunError"]
+__all__ = ["DemoSettings", "DemoResult", "run_demo", "demo_rows", "read_validation_dumps", "held_out_summary", "DemoRunError"]
 
 #: verl's file logger writes here (relative to the results folder).
 VERL_METRICS = "verl_metrics.jsonl"
-_HELDOUT_ACC = "val-core/{source}/acc/mean@1"
-_HELDOUT_LEN = "val-aux/{source}/lw_length/mean@1"
+#: verl's validation dumps (``trainer.validation_data_dir``), one ``<step>.jsonl`` per evaluation.
+VALIDATION_DIR = "validation"
+_KEPT = ("lengthwise/", "actor/", "timing_s/", "critic/", "val-core/", "val-aux/")
 # Step-time parts verl times itself (seconds per step), reported in summary.json.
 _TIMING = ("gen", "old_log_prob", "ref", "adv", "update_actor", "update_weights", "save_checkpoint", "testing", "step")
 
@@ -72,8 +76,8 @@ class DemoResult:
     out_dir: Path
     config_name: str
     steps: int
-    initial: dict[str, float]
-    final: dict[str, float]
+    initial: dict[str, Any]  # held_out_summary() of the pre-RL evaluation
+    final: dict[str, Any]  # ... and of the last one
     train_length_first: float
     train_length_last: float
     seconds: float
@@ -103,35 +107,67 @@ def _read_verl_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def demo_rows(verl_rows: list[dict[str, Any]], data_source: str) -> list[dict[str, Any]]:
-    """verl's file-logger rows as the demo's metric rows (see the module docstring).
+def read_validation_dumps(folder: Path) -> dict[int, dict[str, float]]:
+    """Per evaluation step, the held-out metrics (:func:`lengthwise.metrics.val_metrics`) of
+    verl's dump ``<step>.jsonl`` in ``folder``; a dump still being written is read up to its last
+    whole line."""
+    out: dict[int, dict[str, float]] = {}
+    if not folder.is_dir():
+        return out
+    for path in folder.glob("*.jsonl"):
+        if not path.stem.isdigit():
+            continue
+        records = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict):
+                records.append(row)
+        if records:
+            out[int(path.stem)] = K.val_metrics(records)
+    return out
 
-    verl step ``g`` (1-based) becomes demo step ``g`` with the lengthwise step ``g - 1`` in
-    ``lengthwise/step``; verl's validation before training is logged at step 0 and becomes a row
-    with only held-out values.
+
+def demo_rows(verl_rows: list[dict[str, Any]], held_out: dict[int, dict[str, float]] | None = None) -> list[dict[str, Any]]:
+    """verl's file-logger rows merged per step, with the held-out metrics of each evaluation.
+
+    verl step ``g`` (1-based) is row ``g``, with the lengthwise step ``g - 1`` in
+    ``lengthwise/step``; verl's validation before training is logged at step 0, which becomes a
+    row with only held-out values. Names are verl's (:mod:`lengthwise.metrics`); ``held_out``
+    maps an evaluation step to its ``lengthwise/val/*`` metrics (:func:`read_validation_dumps`).
     """
-    acc_key = _HELDOUT_ACC.format(source=data_source)
-    len_key = _HELDOUT_LEN.format(source=data_source)
     merged: dict[int, dict[str, Any]] = {}
     for r in verl_rows:
-        step = int(r["step"])
-        merged.setdefault(step, {}).update(r["data"])
+        merged.setdefault(int(r["step"]), {}).update(r["data"])
+    for step, values in (held_out or {}).items():
+        merged.setdefault(int(step), {}).update(values)
     out = []
     for step in sorted(merged):
-        data = merged[step]
         row: dict[str, Any] = {"step": step}
-        for name in ("cap", "mean_length", "accuracy", "reward_mean", "truncation_rate", "mean_length_correct", "mean_length_wrong"):
-            v = _num(data.get(f"lengthwise/{name}"))
-            if v is not None:
-                row[name] = v
-        if _num(data.get(acc_key)) is not None:
-            row["heldout_accuracy"] = _num(data[acc_key])
-        if _num(data.get(len_key)) is not None:
-            row["heldout_mean_length"] = _num(data[len_key])
-        for k, v in data.items():
-            if k.startswith(("lengthwise/", "actor/", "timing_s/", "critic/")) and _num(v) is not None:
+        for k, v in merged[step].items():
+            if k.startswith(_KEPT) and _num(v) is not None:
                 row[k] = _num(v)
         out.append(row)
+    return out
+
+
+def held_out_summary(row: dict[str, Any]) -> dict[str, Any]:
+    """One evaluation's numbers for ``summary.json``: accuracy, mean tokens, truncation rate,
+    problems, and ``levels`` (per level: share, accuracy, mean tokens, truncation rate)."""
+    out: dict[str, Any] = {
+        "accuracy": row.get(K.VAL_ACCURACY, float("nan")),
+        "mean_length": row.get(K.VAL_MEAN_LENGTH, float("nan")),
+        "truncation_rate": row.get(K.VAL_TRUNCATION_RATE, float("nan")),
+        "problems": int(row.get(K.VAL_PROBLEMS, 0)),
+    }
+    levels: dict[str, dict[str, float]] = {}
+    for key, value in row.items():
+        parsed = K.parse_level_key(key)
+        if parsed is not None and parsed[0]:
+            levels.setdefault(str(parsed[1]), {})[parsed[2]] = value
+    out["levels"] = dict(sorted(levels.items(), key=lambda kv: int(kv[0])))
     return out
 
 
@@ -169,7 +205,7 @@ def run_demo(
     from ..verl_adapter.cpu import ENV as CPU_ENV
     from ..verl_adapter.launcher import child_sigint_default, launch_command, stop_process_group, stop_signals_interrupt
     from ..verl_adapter.overrides import CONFIG_ENV_VAR, build_overrides
-    from .assets import DATA_SOURCE, resolve_assets
+    from .assets import resolve_assets
 
     t0 = time.monotonic()
     out_dir = Path(out_dir).resolve()
@@ -186,7 +222,8 @@ def run_demo(
     cfg_path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
     metrics_src = out_dir / VERL_METRICS
     metrics_src.unlink(missing_ok=True)
-    shutil.rmtree(out_dir / "validation", ignore_errors=True)  # a rerun's dumps must not mix with an old run's
+    val_dir = out_dir / VALIDATION_DIR
+    shutil.rmtree(val_dir, ignore_errors=True)  # a rerun's dumps must not mix with an old run's
     ckpt = out_dir / "checkpoints"
     user = [
         f"trainer.total_training_steps={steps}",
@@ -196,7 +233,7 @@ def run_demo(
         "trainer.val_before_train=true",
         "trainer.resume_mode=disable",
         f"trainer.default_local_dir={ckpt}",
-        f"trainer.validation_data_dir={out_dir / 'validation'}",  # per-problem held-out results, `lengthwise eval` reads them
+        f"trainer.validation_data_dir={val_dir}",  # per-problem held-out results, `lengthwise eval` reads them
         "trainer.logger=[console,file]",
         f"+ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH={metrics_src}",
         f"data.seed={settings.seed}",
@@ -232,17 +269,17 @@ def run_demo(
             with stop_signals_interrupt():
                 while True:
                     code = proc.poll()
-                    rows = demo_rows(_read_verl_rows(metrics_src), DATA_SOURCE)
-                    train = [r for r in rows if "cap" in r]
+                    rows = demo_rows(_read_verl_rows(metrics_src))
+                    train = [r for r in rows if K.CAP in r]
                     if len(train) > seen:
                         bar.update(len(train) - seen)
                         seen = len(train)
                         last = train[-1]
-                        held = [r for r in rows if "heldout_accuracy" in r]
-                        post = {"cap": int(last["cap"]), "len": f"{last.get('mean_length', 0):.1f}",
-                                "acc": f"{last.get('accuracy', 0):.2f}"}
+                        held = read_validation_dumps(val_dir)
+                        post = {"cap": int(last[K.CAP]), "len": f"{last.get(K.MEAN_LENGTH, 0):.1f}",
+                                "acc": f"{last.get(K.ACCURACY, 0):.2f}"}
                         if held:
-                            post["heldout"] = f"{held[-1]['heldout_accuracy']:.2f}"
+                            post["heldout"] = f"{held[max(held)].get(K.VAL_ACCURACY, 0):.2f}"
                         bar.set_postfix(post)
                     if code is not None:
                         break
@@ -260,27 +297,26 @@ def run_demo(
         tail = "\n".join(verl_log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:])
         raise DemoRunError(f"verl exited with code {code}; see {verl_log}. Last lines:\n{tail}")
 
-    rows = demo_rows(_read_verl_rows(metrics_src), DATA_SOURCE)
+    rows = demo_rows(_read_verl_rows(metrics_src), read_validation_dumps(val_dir))
     metrics_path = out_dir / "metrics.jsonl"
     metrics_path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    train = [r for r in rows if "cap" in r]
-    held = [r for r in rows if "heldout_accuracy" in r]
+    train = [r for r in rows if K.CAP in r]
+    held = [r for r in rows if K.VAL_ACCURACY in r]
     if not train or not held:
         raise DemoRunError(f"verl finished but logged no training or held-out metrics; see {verl_log}")
     first_held, last_held = held[0], held[-1]
-    initial = {"accuracy": first_held["heldout_accuracy"], "mean_length": first_held.get("heldout_mean_length", float("nan"))}
-    final = {"accuracy": last_held["heldout_accuracy"], "mean_length": last_held.get("heldout_mean_length", float("nan"))}
+    initial, final = held_out_summary(first_held), held_out_summary(last_held)
     window = max(1, min(10, len(train) // 4))
-    lengths = [r["mean_length"] for r in train]
+    lengths = [r[K.MEAN_LENGTH] for r in train]
     step_seconds = {}
     for part in _TIMING:
         vals = [r[f"timing_s/{part}"] for r in train if f"timing_s/{part}" in r]
         if vals:
             step_seconds[part] = sum(vals) / len(train)
-    for part in ("scoring_s", "shaping_s"):
-        vals = [r[f"lengthwise/timing/{part}"] for r in train if f"lengthwise/timing/{part}" in r]
+    for name, key in (("lengthwise_scoring", K.TIMING_SCORING), ("lengthwise_shaping", K.TIMING_SHAPING)):
+        vals = [r[key] for r in train if key in r]
         if vals:
-            step_seconds[f"lengthwise_{part[:-2]}"] = sum(vals) / len(train)
+            step_seconds[name] = sum(vals) / len(train)
     result = DemoResult(
         out_dir=out_dir,
         config_name=config.name or "config",

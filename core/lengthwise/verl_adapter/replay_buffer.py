@@ -73,6 +73,7 @@ from transfer_queue import KVBatchMeta
 from verl.trainer.ppo.v1.replay_buffer import ReplayBuffer, ReplayBufferAsync
 from verl.utils import tensordict_utils as tu
 
+from .. import metrics as K
 from .shaping import StepShaping, shape_step
 from .state import RunState, driver_state, lengthwise_step
 
@@ -167,7 +168,7 @@ def shape_stored_batch(
         token_ids=token_ids,
         lengths=[len(t) for t in token_ids],
     )
-    shaped.metrics["lengthwise/filtered_groups"] = float(generated.n_groups if generated is not None else 0)
+    shaped.metrics[K.FILTERED_GROUPS] = float(generated.n_groups if generated is not None else 0)
     new_scores = []
     for old, reward in zip(scores, shaped.rewards[: len(keys)]):
         new = torch.zeros_like(old)
@@ -184,8 +185,8 @@ def shape_stored_batch(
     tq.kv_batch_put(keys=keys, partition_id=meta.partition_id, fields=fields)
     # lengthwise's own share of a step: grading in the reward workers (summed over responses;
     # it overlaps generation) and this whole-step shaping, TransferQueue reads and writes included.
-    shaped.metrics["lengthwise/timing/scoring_s"] = float(sum(float(r.get("lw_grade_s", 0.0)) for r in records))
-    shaped.metrics["lengthwise/timing/shaping_s"] = time.perf_counter() - t0
+    shaped.metrics[K.TIMING_SCORING] = float(sum(float(r.get("lw_grade_s", 0.0)) for r in records))
+    shaped.metrics[K.TIMING_SHAPING] = time.perf_counter() - t0
     return shaped, shaped.metrics
 
 

@@ -32,12 +32,28 @@ __all__ = ["LengthwiseRewardManager", "CAP_KEY", "TARGET_LENGTH_KEY"]
 
 # A data row's extra_info may carry a per-prompt target length (L1 / LCPO "think for N tokens").
 TARGET_LENGTH_KEY = "target_length"
+# ... and a difficulty level (the demo task's 1..8, MATH's 1..5), for the per-level metrics.
+LEVEL_KEY = "level"
 #: Seconds lengthwise spent grading one response (scorer and record), in its record.
 GRADE_TIME_KEY = "lw_grade_s"
 
 
 def _item(value: Any) -> Any:
     return value.item() if hasattr(value, "item") and getattr(value, "ndim", 1) == 0 else value
+
+
+def _level(value: Any) -> float | None:
+    """A data row's level as a number; None when it has none or it is not a finite number
+    (MATH writes "Level 3": its digits are read)."""
+    value = _item(value)
+    if isinstance(value, str):
+        digits = "".join(ch for ch in value if ch.isdigit())
+        value = digits or None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if f == f and abs(f) != float("inf") else None
 
 
 class LengthwiseRewardManager(RewardManagerBase):
@@ -73,13 +89,15 @@ class LengthwiseRewardManager(RewardManagerBase):
         cap = int(_item(nt[CAP_KEY]))
         extra_info = nt.get("extra_info") or {}
         target = extra_info.get(TARGET_LENGTH_KEY) if isinstance(extra_info, dict) else None
+        level = _level(extra_info.get(LEVEL_KEY)) if isinstance(extra_info, dict) else None
         loop = asyncio.get_running_loop()  # the caller's loop (verl's self.loop is the one current at init)
         text = await loop.run_in_executor(None, self._decode, ids)
         # The scorer may wait on its math-verify pool (hard per-item deadline): keep it off the event loop.
         def timed_grade():
             t0 = time.perf_counter()
             _, rec = grade_response(
-                self.scoring, text, ids, str(ground_truth), cap, self._decode, None if target is None else float(target)
+                self.scoring, text, ids, str(ground_truth), cap, self._decode, None if target is None else float(target),
+                level,
             )
             rec[GRADE_TIME_KEY] = time.perf_counter() - t0  # lengthwise's own cost, reported per step
             return rec

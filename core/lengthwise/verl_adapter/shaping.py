@@ -22,7 +22,8 @@ reads), ``lw_length`` and ``lw_cap`` (tokens), ``lw_truncated`` (the cap cut the
 flag per non-fast scorer path (``lw_math_verify``, ``lw_timeout``, ``lw_error``, ``lw_no_answer``;
 all zero means the Rust fast path decided). ``lw_no_answer`` and ``lw_truncated`` become the
 batch's ``has_answer`` and (with ℓ >= cap) ``truncated``, which format penalties read. ``lw_target_length`` is added only when the data row
-carries a target length (L1/LCPO); NaN never appears.
+carries a target length (L1/LCPO), ``lw_level`` only when it carries a difficulty level
+(``extra_info.level``: the demo task's, MATH's); NaN never appears.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import metrics as K
 from ..batch import RolloutBatch
 from ..pipeline import LengthController, StepResult, answer_flags, cap_char_offsets, grade_with
 from ..scoring import GradeOptions, GradeResult, GradingStats
@@ -56,8 +58,10 @@ PATH_FLAGS: dict[str, str] = {
 RECORD_KEYS: tuple[str, ...] = ("acc", "lw_length", "lw_cap", "lw_truncated", *PATH_FLAGS.values())
 
 
-def record_from_grade(grade: GradeResult, length: int, cap: int, target_length: float | None = None) -> dict[str, float]:
-    """The ``reward_extra_info`` record of one graded response."""
+def record_from_grade(grade: GradeResult, length: int, cap: int, target_length: float | None = None,
+                      level: float | None = None) -> dict[str, float]:
+    """The ``reward_extra_info`` record of one graded response (``level``: the data row's
+    difficulty level, for the per-level metrics)."""
     record: dict[str, float] = {
         "acc": 1.0 if grade.correct else 0.0,
         "lw_length": float(length),
@@ -68,6 +72,8 @@ def record_from_grade(grade: GradeResult, length: int, cap: int, target_length: 
         record[key] = 1.0 if grade.path == path else 0.0
     if target_length is not None:
         record["lw_target_length"] = float(target_length)
+    if level is not None:
+        record["lw_level"] = float(level)
     return record
 
 
@@ -91,6 +97,7 @@ def grade_response(
     cap: int,
     decode: Callable[[list[int]], str],
     target_length: float | None = None,
+    level: float | None = None,
 ) -> tuple[GradeResult, dict[str, float]]:
     """Grade one response on its first ``cap`` tokens (``scoring.cap_grading``) and build its record.
 
@@ -102,7 +109,7 @@ def grade_response(
     # Decoding the capped prefix costs a tokenizer call; skip it when the cap does not grade.
     offsets = cap_char_offsets([text], [token_ids], [int(cap)], decode) if scoring.cap_grading else None
     (grade,) = grade_with(scoring, [text], [str(ground_truth)], offsets)
-    return grade, record_from_grade(grade, len(token_ids), int(cap), target_length)
+    return grade, record_from_grade(grade, len(token_ids), int(cap), target_length, level)
 
 
 @dataclass(frozen=True)
@@ -167,14 +174,17 @@ def shape_step(
     )
     result = controller.step(batch)
     metrics = dict(result.metrics)
+    levels = K.levels_of([r.get("lw_level") for r in records]) if n else None
+    if levels is not None:
+        metrics.update(K.level_metrics(levels, batch.correct, batch.lengths, batch.truncated))
     metrics.update(GradingStats.from_results(grades).as_metrics())
     if n:
-        metrics["lengthwise/step"] = float(step)
-        metrics["lengthwise/groups"] = float(batch.n_groups)
+        metrics[K.STEP] = float(step)
+        metrics[K.GROUPS] = float(batch.n_groups)
         # mean over prompts of p(q); equals lengthwise/accuracy only when all groups have equal size
         hits = np.bincount(batch.group, weights=batch.correct.astype(np.float64), minlength=batch.n_groups)
         sizes = np.bincount(batch.group, minlength=batch.n_groups)
-        metrics["lengthwise/pass_rate_mean"] = float(np.mean(hits / sizes))
+        metrics[K.PASS_RATE_MEAN] = float(np.mean(hits / sizes))
     rewards = np.asarray(result.rewards.rewards, dtype=np.float64)
     extras: list[dict[str, Any]] = []
     pass_rate = batch.group_pass_rate()
