@@ -4,7 +4,8 @@
     lengthwise demo --config laser-de        # a built-in demo config by name …
     lengthwise demo --config my.yaml         # … or any lengthwise config file
     lengthwise demo --compare baseline,siri-cosine,laser-de   # several, one table at the end
-    lengthwise demo --compare all --seeds 3  # every shipped strategy over 3 seeds: table + Pareto figure
+    lengthwise demo --compare core --seeds 3 # the core methods over 3 seeds: tables, signatures, figures
+    lengthwise demo --compare all            # every shipped strategy
 
 A comparison writes ``OUT/compare/<config>/seed<k>/`` (one results folder per run; a finished
 run whose config, steps and seed are unchanged is reused, so an interrupted comparison resumes)
@@ -31,7 +32,7 @@ CONFIG_DIR = Path(__file__).with_name("configs")
 BUILTIN = tuple(sorted(p.stem for p in CONFIG_DIR.glob("*.yaml")))
 DEFAULT = "siri-cosine"
 # The tiny model's context (lengthwise.demo.model.ModelSize.max_positions) less the longest prompt.
-MAX_CAP = 192 - 48
+MAX_CAP = 192 - 64
 
 
 def resolve_config(ref: str) -> Path:
@@ -91,7 +92,8 @@ def _finished(out: Path, cfg, steps: int | None, seed: int):
 @click.option("--config", "config_ref", default=DEFAULT, show_default=True,
               help=f"built-in demo config ({', '.join(BUILTIN)}) or a config file")
 @click.option("--compare", default=None,
-              help="comma-separated configs to run one after another, or 'all' (every shipped strategy); overrides --config")
+              help="comma-separated configs to run one after another, 'core' (the methods whose signatures are measured) "
+                   "or 'all' (every shipped strategy); overrides --config")
 @click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
               help="runs per config in a comparison (seeds SEED, SEED+1, ...)")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results/demo"), show_default=True,
@@ -113,11 +115,11 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
     OVERRIDES: lengthwise keys (schedule.params.period=10, reward.name=kimi, training.rollout_n=4)
     change the config(s), validated like the file; verl keys (trainer.test_freq=5) go to verl.
     """
-    from .compare import COMPARE_ALL
+    from .compare import COMPARE_SETS
     from .run import DemoRunError, DemoSettings, run_demo
 
-    if compare is not None and compare.strip() == "all":
-        refs = list(COMPARE_ALL)
+    if compare is not None and compare.strip() in COMPARE_SETS:
+        refs = list(COMPARE_SETS[compare.strip()])
     else:
         refs = [r.strip() for r in compare.split(",") if r.strip()] if compare else [config_ref]
     comparing = compare is not None
