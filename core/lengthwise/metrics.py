@@ -111,17 +111,16 @@ def parse_level_key(key: str) -> tuple[bool, int, str] | None:
 
 
 def levels_of(values: Sequence[Any]) -> np.ndarray | None:
-    """Integer levels from per-response values (floats from verl's records, None where a row has
-    none); None unless every response has a finite one."""
+    """Integer levels from per-response values (floats from verl's records); None unless every
+    response has one that is a whole number (a bool, a string or None is not a level)."""
     out = []
     for v in values:
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
             return None
-        if not math.isfinite(f):
+        f = float(v)
+        if not math.isfinite(f) or f != int(f) or abs(f) > 2**31:
             return None
-        out.append(int(round(f)))
+        out.append(int(f))
     return np.asarray(out, dtype=np.int64) if out else None
 
 

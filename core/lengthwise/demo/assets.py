@@ -2,7 +2,7 @@
 
 verl loads the policy from a path (``actor_rollout_ref.model.path``) and the prompts from parquet
 files, so :func:`prepare_tiny_assets` writes, under ``root`` (default
-``~/.cache/lengthwise/cpu-tiny``):
+``~/.cache/lengthwise/cpu-tiny/v3``):
 
 * ``model/`` — the tiny Qwen2 (:mod:`.model`) after the supervised warm-up (:mod:`.warmup`) on
   verbose reasoning traces, saved with ``save_pretrained`` (fp32 safetensors, sdpa attention), and
@@ -37,9 +37,10 @@ _FORMAT = 3  # 2: filler lines instead of re-check rounds; 3: levels 1..8, large
 
 
 def default_root() -> Path:
-    """``$XDG_CACHE_HOME/lengthwise/cpu-tiny`` (``~/.cache`` when unset)."""
+    """``$XDG_CACHE_HOME/lengthwise/cpu-tiny/v<format>`` (``~/.cache`` when unset): one folder per
+    task format, so checkouts of different versions never rebuild each other's model."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "lengthwise" / "cpu-tiny"
+    return Path(base) / "lengthwise" / "cpu-tiny" / f"v{_FORMAT}"
 
 
 @dataclass(frozen=True)
