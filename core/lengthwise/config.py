@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .inputs import InputFileError, load_yaml_file, load_yaml_text
 from .registry import Registry, StrategyParamsError, UnknownStrategyError, format_validation_error, get_registry
@@ -95,6 +95,13 @@ class TrainingConfig(_Model):
         "which no lengthwise extra installs",
     )
     max_prompt_length: int = Field(1024, ge=1)
+    micro_batch_tokens: int | None = Field(
+        None, ge=1, description="tokens per micro-batch of the actor update and the log-prob passes (verl's "
+        "ppo_max_token_len_per_gpu); default: one full sequence (max_prompt_length + the largest cap)")
+    old_log_probs: Literal["recompute", "rollout"] = Field(
+        "recompute", description="PPO's old log-probs: recompute them with the actor (verl's default), or take "
+        "the rollout's (verl's rollout_correction bypass mode: one forward pass less per step; exact when "
+        "the rollout samples the actor's own distribution at temperature 1, top_p 1)")
     total_training_steps: int | None = Field(None, ge=1)
     total_epochs: int = Field(1, ge=1)
     val_response_length: int | None = Field(None, ge=1, description="generation length for validation")
@@ -106,6 +113,17 @@ class TrainingConfig(_Model):
     n_gpus_per_node: int = Field(8, ge=1)
     nnodes: int = Field(1, ge=1)
     verl_overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _rollout_log_probs_are_the_sampling_distribution(self) -> "TrainingConfig":
+        # vLLM and the CPU rollout report log-probs of the model's raw distribution; PPO's ratio
+        # needs those of the distribution sampled from, which differs unless T = 1 and top_p = 1
+        if self.old_log_probs == "rollout" and (self.temperature != 1.0 or self.top_p != 1.0):
+            raise ValueError(
+                f"old_log_probs: rollout needs temperature 1 and top_p 1 (got {self.temperature}, {self.top_p}): "
+                "the rollout's log-probs are the raw model's, not those of the distribution it sampled"
+            )
+        return self
 
 
 class LengthwiseConfig(_Model):
@@ -141,15 +159,50 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> LengthwiseCo
     """Read and validate a YAML config file, then apply ``overrides`` (see :func:`apply_overrides`).
 
     The file is read within :mod:`lengthwise.inputs`' limits (a regular file of at most 1 MiB,
-    nesting depth 64, 100,000 values after YAML alias expansion). Strategy names and parameters
+    nesting depth 64, 100,000 values after YAML alias expansion). A top-level ``extends: FILE``
+    (relative to the file) reads FILE first and lays this file over it, mappings merged key by
+    key (the demo configs share one ``training:`` block this way). Strategy names and parameters
     are checked by :func:`build_strategies`.
     """
+    config = parse_config(_load_extended(Path(path), ()), str(path))
+    return apply_overrides(config, overrides, str(path)) if overrides else config
+
+
+#: A config file's key naming the file it extends (a path relative to the file).
+EXTENDS_KEY = "extends"
+_MAX_EXTENDS = 8
+
+
+def _merged(base: dict, top: dict) -> dict:
+    """``top`` over ``base``: mappings merge key by key, every other value replaces."""
+    out = dict(base)
+    for k, v in top.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _load_extended(path: Path, chain: tuple[Path, ...]) -> Any:
+    """The file's mapping over the one its ``extends:`` names (recursively, at most 8 deep)."""
     try:
         data = load_yaml_file(path)
     except InputFileError as err:
         raise ConfigError(str(err)) from None
-    config = parse_config(data, str(path))
-    return apply_overrides(config, overrides, str(path)) if overrides else config
+    if not isinstance(data, dict) or EXTENDS_KEY not in data:
+        return data
+    ref = data.pop(EXTENDS_KEY)
+    if not isinstance(ref, str) or not ref:
+        raise ConfigError(f"{path}: {EXTENDS_KEY} must name a config file (a path relative to this one), got {ref!r}")
+    base = (path.parent / ref).resolve()
+    if base in chain or base == path.resolve():
+        raise ConfigError(f"{path}: {EXTENDS_KEY} {ref!r} extends itself ({' -> '.join(str(p) for p in (*chain, base))})")
+    if len(chain) >= _MAX_EXTENDS:
+        raise ConfigError(f"{path}: more than {_MAX_EXTENDS} files extend each other")
+    if not base.is_file():
+        raise ConfigError(f"{path}: {EXTENDS_KEY}: {base} does not exist")
+    parent = _load_extended(base, (*chain, path.resolve()))
+    if not isinstance(parent, dict):
+        raise ConfigError(f"{base}: expected a mapping at the top level, got {type(parent).__name__}")
+    return _merged(parent, data)
 
 
 def loads_config(text: str, origin: str = "<config>") -> LengthwiseConfig:

@@ -119,7 +119,7 @@ def training_overrides(config: LengthwiseConfig, max_cap: int, experiment_name: 
         # Token-budgeted micro-batches; the ref and rollout log-prob passes inherit both values
         # through verl's own interpolations.
         "actor_rollout_ref.actor.use_dynamic_bsz": True,
-        "actor_rollout_ref.actor.ppo_max_token_len_per_gpu": seq_len,
+        "actor_rollout_ref.actor.ppo_max_token_len_per_gpu": t.micro_batch_tokens or seq_len,
         "actor_rollout_ref.actor.clip_ratio_low": t.clip_ratio_low,
         "actor_rollout_ref.actor.clip_ratio_high": t.clip_ratio_high,
         "actor_rollout_ref.actor.loss_agg_mode": t.loss_agg_mode,
@@ -176,6 +176,11 @@ def training_overrides(config: LengthwiseConfig, max_cap: int, experiment_name: 
         out.update(cpu_overrides(t.n_gpus_per_node))
         for name, value in ENV.items():
             out[f"+ray_kwargs.ray_init.runtime_env.env_vars.{name}"] = value
+
+    if t.old_log_probs == "rollout":
+        # verl's bypass mode (trainer_base._compute_old_log_prob): old_log_probs := rollout_log_probs
+        out["actor_rollout_ref.rollout.calculate_log_probs"] = True
+        out["algorithm.rollout_correction.bypass_mode"] = True
 
     if t.filter_groups:
         # DAPO dynamic sampling; verl's parent ReplayBuffer.sample filters, LengthwiseReplayBuffer

@@ -190,6 +190,12 @@ def shape_stored_batch(
     return shaped, shaped.metrics
 
 
+#: ``trainer.v1.sampler.sampler_kwargs.poll_interval``: seconds between the buffer's checks for
+#: finished rollouts. verl hands a custom sampler only ``sampler_kwargs`` and keeps its own 2 s
+#: default, which on a CPU step of a few seconds rounds generation up to the next 2 s.
+POLL_INTERVAL_KEY = "poll_interval"
+
+
 class _LengthwiseSampling:
     """Shared part of the sync and async buffers: set up from the run state, shape train batches."""
 
@@ -211,6 +217,11 @@ class _LengthwiseSampling:
 
     def _setup_lengthwise(self) -> RunState:
         if self._lengthwise is None:
+            poll = (getattr(self, "sampler_kwargs", None) or {}).get(POLL_INTERVAL_KEY)
+            if poll is not None:
+                if not float(poll) > 0:
+                    raise ValueError(f"trainer.v1.sampler.sampler_kwargs.{POLL_INTERVAL_KEY} must be > 0, got {poll!r}")
+                self.poll_interval = float(poll)
             run = driver_state()
             if run.verl_config is None:
                 raise RuntimeError("the lengthwise run state has no verl config (create it with driver_state(config))")

@@ -78,6 +78,8 @@ def cpu_overrides(n_ranks: int = 1) -> dict[str, object]:
         "reward.num_workers": 1,
         "data.dataloader_num_workers": 0,
         "transfer_queue.backend.SimpleStorage.num_data_storage_units": 1,
+        # the replay buffer polls for finished rollouts every 2 s by default: most of a CPU step
+        "+trainer.v1.sampler.sampler_kwargs.poll_interval": 0.05,
         "+ray_kwargs.ray_init.num_gpus": n_ranks,
         "+ray_kwargs.ray_init.num_cpus": 32,
     }
