@@ -156,6 +156,13 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
     root = out_dir / "compare" if comparing else out_dir
     results, outcomes, failed = [], [], []
     total = len(configs) * (seeds if comparing else 1)
+    overall = None
+    if comparing and not quiet:
+        from tqdm.auto import tqdm
+
+        # every run's steps on one bar: its ETA is the whole comparison's
+        all_steps = sum((steps or cfg.training.total_training_steps or 40) * seeds for _, cfg in configs)
+        overall = tqdm(total=all_steps, desc=f"comparison ({total} runs)", unit="step", dynamic_ncols=True, position=1)
     for ref, cfg in configs:
         name = Path(ref).stem
         for k in range(seeds if comparing else 1):
@@ -165,14 +172,21 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
             settings = DemoSettings(steps=steps, eval_every=min(eval_every, steps or cfg.training.total_training_steps or 40),
                                     seed=run_seed, threads=threads, extra_overrides=tuple(verl_args))
             r = None if (rerun or not comparing) else _finished(run_dir, cfg, steps, run_seed)
+            run_steps = steps or cfg.training.total_training_steps or 40
+            if r is not None and overall is not None:
+                overall.update(run_steps)
             if r is not None:
                 click.echo(f"== [{len(results) + len(failed) + 1}/{total}] {label}: finished run reused ({run_dir})")
             else:
                 click.echo(f"== [{len(results) + len(failed) + 1}/{total}] {label}: {cfg.description or cfg.name}" if comparing
                            else f"== {name}: {cfg.description or cfg.name}")
+                before = overall.n if overall is not None else 0
                 try:
-                    r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo)
+                    r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo,
+                                 on_steps=overall.update if overall is not None else None)
                 except (DemoRunError, ConfigError) as err:
+                    if overall is not None:  # a failed run's steps are done with: the ETA counts the rest
+                        overall.update(max(0, run_steps - (overall.n - before)))
                     click.echo(f"error: {err}", err=True)
                     if not comparing:
                         sys.exit(1)
@@ -183,6 +197,8 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                     resume = " (the same command resumes the comparison)" if comparing else ""
                     click.echo(f"interrupted: verl and Ray stopped{resume}", err=True)
                     sys.exit(130)
+                if overall is not None:  # steps the bar did not see finish (the last poll) count now
+                    overall.update(max(0, run_steps - (overall.n - before)))
                 parts = ", ".join(f"{k} {v:.2f}" for k, v in r.step_seconds.items())
                 click.echo(f"seconds per step: {parts}")
             results.append((label, r))
@@ -192,6 +208,8 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                 from .compare import outcome_from_run
 
                 outcomes.append(outcome_from_run(name, run_seed, r))
+    if overall is not None:
+        overall.close()
     if comparing and not outcomes:
         click.echo("error: no run of the comparison finished", err=True)
         sys.exit(1)

@@ -198,8 +198,13 @@ def run_demo(
     *,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    on_steps: Callable[[int], None] | None = None,
 ) -> DemoResult:
-    """Run verl's trainer under ``config`` on the CPU and write the results folder ``out_dir``."""
+    """Run verl's trainer under ``config`` on the CPU and write the results folder ``out_dir``.
+
+    ``on_steps(n)`` is called as each batch of ``n`` newly finished training steps is seen (a
+    comparison's overall progress bar counts them).
+    """
     from tqdm.auto import tqdm
 
     from ..verl_adapter.cpu import ENV as CPU_ENV
@@ -273,6 +278,8 @@ def run_demo(
                     train = [r for r in rows if K.CAP in r]
                     if len(train) > seen:
                         bar.update(len(train) - seen)
+                        if on_steps is not None:
+                            on_steps(len(train) - seen)
                         seen = len(train)
                         last = train[-1]
                         held = read_validation_dumps(val_dir)
