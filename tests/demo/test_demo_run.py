@@ -14,7 +14,8 @@ from click.testing import CliRunner  # noqa: E402
 
 from lengthwise.cli import main  # noqa: E402
 from lengthwise.demo.cli import BUILTIN  # noqa: E402
-from lengthwise.demo.run import demo_rows  # noqa: E402
+from lengthwise import metrics as K  # noqa: E402
+from lengthwise.demo.run import demo_rows, held_out_summary, read_validation_dumps  # noqa: E402
 
 SHORT = ["--steps", "2", "--eval-every", "1", "--quiet", "--prompts-per-step", "4", "--rollout-n", "4"]
 
@@ -30,20 +31,35 @@ def test_builtin_demo_configs_are_valid_cpu_configs():
         assert build_strategies(cfg).schedule.max_cap <= MAX_CAP
 
 
-def test_demo_rows_from_verl_file_logger_rows():
+def test_demo_rows_keep_verl_names_and_add_the_held_out_metrics():
     # verl's file logger: {"step": g, "data": {...}}; validation before training is step 0.
     src = "lengthwise/arith"
     verl = [
-        {"step": 0, "data": {f"val-core/{src}/acc/mean@1": 0.25, f"val-aux/{src}/lw_length/mean@1": 50.0}},
+        {"step": 0, "data": {f"val-core/{src}/acc/mean@1": 0.25}},
         {"step": 1, "data": {"lengthwise/cap": 128.0, "lengthwise/mean_length": 40.0, "lengthwise/accuracy": 0.5,
                              "actor/pg_loss": 0.1, "timing_s/gen": 2.0, "perf/throughput": 9.0}},
     ]
-    rows = demo_rows(verl, src)
+    held = {0: {K.VAL_ACCURACY: 0.25, K.val_level_key(1, "accuracy"): 0.5}}
+    rows = demo_rows(verl, held)
     assert rows == [
-        {"step": 0, "heldout_accuracy": 0.25, "heldout_mean_length": 50.0},
-        {"step": 1, "cap": 128.0, "mean_length": 40.0, "accuracy": 0.5, "lengthwise/cap": 128.0,
-         "lengthwise/mean_length": 40.0, "lengthwise/accuracy": 0.5, "actor/pg_loss": 0.1, "timing_s/gen": 2.0},
+        {"step": 0, f"val-core/{src}/acc/mean@1": 0.25, K.VAL_ACCURACY: 0.25, K.val_level_key(1, "accuracy"): 0.5},
+        {"step": 1, K.CAP: 128.0, K.MEAN_LENGTH: 40.0, K.ACCURACY: 0.5, "actor/pg_loss": 0.1, "timing_s/gen": 2.0},
     ]
+
+
+def test_validation_dumps_become_per_level_held_out_metrics(tmp_path):
+    # two dumps as verl writes them (one JSON line per held-out response, reward extras included)
+    rec = lambda acc, n, level: {"input": "q", "output": "a", "score": acc, "acc": acc, "lw_length": n,  # noqa: E731
+                                 "lw_cap": 128.0, "lw_truncated": 0.0, "lw_level": level}
+    (tmp_path / "0.jsonl").write_text("\n".join(json.dumps(r) for r in (rec(1.0, 50, 1), rec(0.0, 90, 8))) + "\n")
+    (tmp_path / "40.jsonl").write_text(json.dumps(rec(1.0, 30, 1)) + "\n" + '{"torn')  # a line still being written
+    held = read_validation_dumps(tmp_path)
+    assert held[0][K.VAL_ACCURACY] == 0.5 and held[0][K.VAL_MEAN_LENGTH] == 70.0
+    assert held[0][K.val_level_key(8, "accuracy")] == 0.0 and held[40][K.VAL_PROBLEMS] == 1
+    summary = held_out_summary({"step": 0, **held[0]})
+    assert summary["accuracy"] == 0.5 and summary["problems"] == 2
+    assert summary["levels"] == {"1": {"share": 0.5, "accuracy": 1.0, "mean_length": 50.0, "truncation_rate": 0.0},
+                                 "8": {"share": 0.5, "accuracy": 0.0, "mean_length": 90.0, "truncation_rate": 0.0}}
 
 
 @pytest.mark.slow
@@ -53,17 +69,26 @@ def test_short_demo_trains_with_verl_and_writes_results(tmp_path):
     out = tmp_path / "siri-cosine"
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [0, 1, 2]
-    assert set(rows[0]) == {"step", "heldout_accuracy", "heldout_mean_length"}  # the pre-RL evaluation
+    assert K.VAL_ACCURACY in rows[0] and K.CAP not in rows[0]  # the pre-RL evaluation
     # SIRI cosine, T = 20 from L_max 128: step 1 rolls out at cap(0) = 128, step 2 below it
-    assert rows[1]["cap"] == 128 and rows[2]["cap"] < 128
+    assert rows[1][K.CAP] == 128 and rows[2][K.CAP] < 128
     for r in rows[1:]:
-        assert 0 < r["mean_length"] <= r["cap"]
-        assert 0.0 <= r["accuracy"] <= 1.0
-        assert "lengthwise/reward_mean" in r and "timing_s/update_actor" in r
-        assert "heldout_accuracy" in r
+        assert 0 < r[K.MEAN_LENGTH] <= r[K.CAP]
+        assert 0.0 <= r[K.ACCURACY] <= 1.0
+        assert K.REWARD_MEAN in r and "timing_s/update_actor" in r
+        assert K.VAL_ACCURACY in r
+        # per level, every step: the levels drawn that step, their shares summing to 1
+        shares = [v for k, v in r.items() if (p := K.parse_level_key(k)) and not p[0] and p[2] == "share"]
+        assert shares and abs(sum(shares) - 1) < 1e-9
+    # the 256 held-out problems span the 8 levels, each evaluated
+    assert {K.parse_level_key(k)[1] for k in rows[0] if K.parse_level_key(k)} == set(range(1, 9))
+    # the metric names are verl's own: every key of a training row is in verl's file-logger row
+    verl_keys = set().union(*(json.loads(line)["data"] for line in (out / "verl_metrics.jsonl").read_text().splitlines()))
+    assert {k for k in rows[1] if k != "step" and not k.startswith("lengthwise/val/")} <= verl_keys
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["steps"] == 2 and set(summary["final"]) >= {"accuracy", "mean_length"}
-    assert summary["initial"]["accuracy"] == rows[0]["heldout_accuracy"]
+    assert summary["steps"] == 2 and set(summary["final"]) >= {"accuracy", "mean_length", "levels"}
+    assert summary["initial"]["accuracy"] == rows[0][K.VAL_ACCURACY]
+    assert set(summary["final"]["levels"]) == {str(k) for k in range(1, 9)}
     assert {"gen", "update_actor", "step"} <= set(summary["step_seconds"])
     assert summary["environment"]["versions"]["verl"] == "0.9.1"
     state = json.loads((out / "checkpoints" / "global_step_2" / "lengthwise_state.json").read_text())
@@ -126,7 +151,7 @@ def test_hedging_costs_tokens_not_accuracy_on_the_warm_model():
     from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
 
     from lengthwise.demo.assets import prepare_tiny_assets
-    from lengthwise.demo.tasks import FILLER, make_problem, prompt_text
+    from lengthwise.demo.tasks import FILLER, LEVELS, make_problem, prompt_text
     from lengthwise.scoring import grade
 
     assets = prepare_tiny_assets()
@@ -134,7 +159,7 @@ def test_hedging_costs_tokens_not_accuracy_on_the_warm_model():
     tok.padding_side = "left"
     model = AutoModelForCausalLM.from_pretrained(assets.model_dir).eval()
     rng = random.Random(7)
-    probs = [make_problem(rng.choice((1, 2, 3, 4)), rng) for _ in range(256)]
+    probs = [make_problem(rng.choice(LEVELS), rng) for _ in range(256)]
     torch.manual_seed(7)
     texts, lens, golds = [], [], []
     for _ in range(2):
