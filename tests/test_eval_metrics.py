@@ -273,6 +273,12 @@ def test_accuracy_ci_over_runs_by_hand():
     wide = M.accuracy_ci([[True] * 8 + [False] * 2, [True] * 6 + [False] * 4])
     assert (wide.low, wide.high) == tuple(pytest.approx(v, abs=1e-7) for v in M.wilson_interval(0.7, 0.4996706))
     assert wide.high - wide.low > 0.9
+    # Near 1/2 the half-width is about Student-t's over runs: a = [0.45, 0.50, 0.55] over 2000 problems,
+    # s_a = 0.05, t·s_a/√3 = 4.302653·0.05/1.732051 = 0.124207; n_eff = 0.207503·3·0.25/0.0025 = 62.25,
+    # Wilson half = (z/(1 + z²/62.25))·√(0.25/62.25 + z²/(4·62.25²)) = 1.846046·0.065298 = 0.120543.
+    mid = M.accuracy_ci_from_counts([900, 1000, 1100], [2000] * 3)
+    assert (mid.high - mid.low) / 2 == pytest.approx(0.120543, abs=1e-5)
+    assert (mid.high - mid.low) / 2 == pytest.approx(0.124207, rel=0.05)
     # Runs of different sizes weigh the same: mean of 1/2 and 1/1 is 3/4, not 2/3.
     assert M.accuracy_ci([[True, False], [True]]).mean == pytest.approx(0.75)
     assert M.accuracy_ci_from_counts([7, 8, 9], [10, 10, 10]) == r

@@ -62,7 +62,7 @@ _LAZY = {
     "demo": ("lengthwise.demo.cli", "demo", "Train a tiny model with GRPO on CPU under a length strategy."),
     "train": ("lengthwise.verl_adapter.launcher", "train", "Launch verl's trainer from a lengthwise config."),
     "eval": ("lengthwise.evaluation.cli", "eval_cmd", "Grade generation files; Pass@1, tokens, ΔAcc/CR, AES."),
-    "plot": ("lengthwise.evaluation.cli", "plot", "Pareto and training-dynamics figures."),
+    "plot": ("lengthwise.evaluation.cli", "plot", "Pareto, training-dynamics and per-level figures."),
     "generate": ("lengthwise.evaluation.generate", "generate", "Sample generations with vLLM into the eval schema."),
     "prepare-data": ("lengthwise.data.cli", "prepare_data", "Turn math datasets into verl parquet files."),
 }

@@ -145,19 +145,20 @@ def eval_cmd(
 
 @click.group("plot")
 def plot() -> None:
-    """Figures (PNG, SVG and PDF): `pareto` from an eval CSV, `dynamics` from a training metrics JSONL."""
+    """Figures (PNG, SVG and PDF): `pareto` from an eval CSV, `dynamics` from a training metrics JSONL,
+    `levels` from per-level rows (JSON)."""
 
 
 def _figure_options(f):
     """--width/--height/--font-size: the figure's print size (defaults: one paper column)."""
-    from .plots import COLUMN_WIDTH, FONT_SIZE
+    from .plots import COLUMN_WIDTH, FONT_SIZE, MIN_FONT_SIZE
 
-    f = click.option("--font-size", type=click.FloatRange(4, 30), default=FONT_SIZE, show_default=True,
-                     help="text size in points at print size")(f)
+    f = click.option("--font-size", type=click.FloatRange(MIN_FONT_SIZE, 30), default=FONT_SIZE, show_default=True,
+                     help="text size in points at print size (ticks and legends included)")(f)
     f = click.option("--height", type=click.FloatRange(0.5, 50), default=None,
                      help="figure height in inches [default: from the panels]")(f)
     f = click.option("--width", type=click.FloatRange(0.5, 50), default=COLUMN_WIDTH, show_default=True,
-                     help="figure width in inches (7 for a two-column paper's full width)")(f)
+                     help="figure width in inches (one column; 7 for a two-column paper's full width)")(f)
     return f
 
 
@@ -198,6 +199,30 @@ def dynamics(metrics: Path, out_dir: Path, title: str | None, width: float, heig
 
     try:
         paths = plot_dynamics(metrics, out_dir, title=title, width=width, height=height, font_size=font_size)
+    except EvalInputError as err:
+        _fail(str(err))
+        return
+    for p in paths:
+        click.echo(str(p))
+
+
+@plot.command("levels")
+@click.argument("levels_json", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="output directory")
+@click.option("--title", default=None, help="figure title (default: none; papers put it in the caption)")
+@_figure_options
+def levels(levels_json: Path, out_dir: Path, title: str | None, width: float, height: float | None,
+           font_size: float) -> None:
+    """Accuracy and mean tokens per difficulty level, one line per config, with their intervals.
+
+    LEVELS_JSON holds a list of rows {"config", "level", "accuracy", "accuracy_ci_low",
+    "accuracy_ci_high", "tokens", "tokens_ci_low", "tokens_ci_high", "runs"} (accuracy as a
+    fraction; intervals may be null), or an object whose "levels" key holds it (compare.json).
+    """
+    from .plots import plot_levels
+
+    try:
+        paths = plot_levels(levels_json, out_dir, title=title or None, width=width, height=height, font_size=font_size)
     except EvalInputError as err:
         _fail(str(err))
         return

@@ -31,7 +31,7 @@ needs clipping (ends are only rounded into [0, 1]). The three cases differ only 
      a_s over N_s problems; the point estimate is the mean over runs p̄ = (1/S)Σ a_s (each run
      weighs the same). Its variance is the between-run one, s_a²/S (s_a² with ddof = 1, which
      holds training noise and each run's evaluation noise); the binomial n with that variance,
-     widened by (z/t)² so that near p̄ = 1/2 the interval is the Student-t one over S runs
+     widened by (z/t)² so that near p̄ = 1/2 its half-width is about the Student-t one, t·s_a/√S
      (t = t_{0.975, S−1}, :data:`T975`: few seeds carry little information about the spread):
          n_eff = min( (z/t)²·S·p̄(1 − p̄)/s_a²,  Σ_s N_s ),
      the cap being all S·N verdicts as if independent (runs that agree exactly, s_a = 0, which
@@ -40,7 +40,7 @@ needs clipping (ends are only rounded into [0, 1]). The three cases differ only 
      With S = 1 it is case a on that run: evaluation noise only, no training noise.
   Every interval over runs reports S (:class:`RunInterval`'s ``runs``); label it "S seeds".
 
-Mean tokens (:func:`tokens_ci`), 95 %: over S ≥ 2 runs the Student-t interval of the run means
+Mean-token intervals (:func:`tokens_ci`), 95 %: over S ≥ 2 runs the Student-t interval of the run means
 (:func:`mean_ci_over_runs`, below); for one run the normal interval over its responses,
 ℓ̄ ± z·s_ℓ/√n (ddof = 1; NaN for n < 2). Both ends are ≥ 0 (a mean length is never negative; the
 low end is raised to 0 when the t interval of few runs reaches below).
