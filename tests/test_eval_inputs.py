@@ -86,7 +86,7 @@ def test_unwritable_out_is_one_line(tmp_path):
     """Before: a traceback. (--out under a regular file: fails for root too.)"""
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    metrics = write_jsonl(tmp_path / "m.jsonl", [{"step": s, "cap": 100 - s, "mean_length": 50} for s in range(3)])
+    metrics = write_jsonl(tmp_path / "m.jsonl", [{"step": s, "lengthwise/cap": 100 - s, "lengthwise/mean_length": 50} for s in range(3)])
     line = one_line(run("plot", "dynamics", str(metrics), "--out", str(blocker / "figs")))
     assert line.startswith("error: ") and str(blocker) in line
 

@@ -86,22 +86,24 @@ def test_pareto_panels_can_be_chosen_and_unknown_ones_are_an_error(tmp_path):
 
 
 def metrics_rows(prefixed: bool, steps: int = 60):
+    """``prefixed``: with Laser-D-style per-bucket lengths (the name is historical: both spellings once worked)."""
     rows = []
     for s in range(steps):
         cap = 64 if (s // 20) % 2 else 128
         length = min(cap, 100 - 0.5 * s)
-        base = {"step": s, "cap": cap, "mean_length": length, "accuracy": 0.3 + 0.005 * s, "reward_mean": 0.1 * (s % 5)}
-        row = {("lengthwise/" + k if prefixed and k != "step" else k): v for k, v in base.items()}
+        base = {"step": s, "lengthwise/cap": cap, "lengthwise/mean_length": length, "lengthwise/accuracy": 0.3 + 0.005 * s,
+                "lengthwise/reward_mean": 0.1 * (s % 5)}
+        row = dict(base)  # lengthwise.metrics' names: the only spelling the plots read
         if prefixed:
             row.update({"lengthwise/bucket_high/mean_length": length * 0.6, "lengthwise/bucket_low/mean_length": length * 1.3})
         if s % 10 == 9:
-            row.update(heldout_accuracy=0.35 + 0.004 * s, heldout_mean_length=90 - 0.4 * s)
+            row.update({"lengthwise/val/accuracy": 0.35 + 0.004 * s, "lengthwise/val/mean_length": 90 - 0.4 * s})
         rows.append(row)
     return rows
 
 
 @pytest.mark.parametrize("prefixed", [False, True])
-def test_dynamics_accepts_bare_and_lengthwise_prefixed_keys(tmp_path, prefixed):
+def test_dynamics_with_and_without_buckets(tmp_path, prefixed):
     paths = plot_dynamics(metrics_rows(prefixed), tmp_path)
     assert [p.name for p in paths] == ["dynamics.png", "dynamics.svg", "dynamics.pdf"]
     # one column: 3.3 in wide, four panels stacked at 1.9 in each
@@ -167,7 +169,7 @@ def test_short_runs_get_integer_step_ticks_and_the_pre_rl_point(tmp_path):
     import re
 
     rows = metrics_rows(False, steps=5)
-    rows[0].update(heldout_accuracy=0.2, heldout_mean_length=95)  # step 0: before any RL step
+    rows[0].update({"lengthwise/val/accuracy": 0.2, "lengthwise/val/mean_length": 95})  # step 0: before any RL step
     svg = plot_dynamics(rows, tmp_path)[1].read_text()
     assert "held-out before RL" in svg
     ticks = set(re.findall(r">(-?\d+\.\d+)</text>", svg))
@@ -342,12 +344,12 @@ def test_dynamics_meets_the_paper_rules(tmp_path):
     rows = metrics_rows(True)
     for r in rows:  # accuracies between 0.98 and 1.0
         r["lengthwise/accuracy"] = 0.98 + 0.0003 * r["step"]
-        if "heldout_accuracy" in r:
-            r["heldout_accuracy"] = 0.985 + 0.0002 * r["step"]
+        if "lengthwise/val/accuracy" in r:
+            r["lengthwise/val/accuracy"] = 0.985 + 0.0002 * r["step"]
     fig = dynamics_figure(rows)
     try:
         ax_cap, ax_len, ax_acc, ax_b = fig.axes
-        keys = ("lengthwise/mean_length", "heldout_mean_length", "lengthwise/cap")  # the length panel's lines
+        keys = ("lengthwise/mean_length", "lengthwise/val/mean_length", "lengthwise/cap")  # the length panel's lines
         lengths = [r[k] for r in rows for k in keys if k in r]
         check_paper_rules(
             fig,

@@ -33,19 +33,18 @@ the Pareto front (:func:`lengthwise.evaluation.metrics.pareto_front`) as a dashe
 are named in one legend under the panels instead of next to each point, where labels overlapped
 the points and the front.
 
-Dynamics: one JSON object per training step (the CPU demo's ``metrics.jsonl``, or any tracker
-dump with these keys). Every key is looked up bare and with the ``lengthwise/`` prefix
-(``cap`` or ``lengthwise/cap``):
+Dynamics: one JSON object per training step (the CPU demo's ``metrics.jsonl``, verl's ``file``
+logger, or any tracker dump with these keys), named as :mod:`lengthwise.metrics` names them:
 
     step                              x axis (else the row's position)
-    cap                               panel "length cap" (a step line)
-    mean_length, mean_length_correct, mean_length_wrong, heldout_mean_length
-                                      panel "mean response length" (with the cap, dotted)
-    accuracy, heldout_accuracy, val_accuracy, val-core/<source>/acc/mean@<n> (verl)
+    lengthwise/cap                    panel "length cap" (a step line)
+    lengthwise/mean_length, lengthwise/mean_length_correct, lengthwise/mean_length_wrong,
+    lengthwise/val/mean_length        panel "mean response length" (with the cap, dotted)
+    lengthwise/accuracy, lengthwise/val/accuracy, val-core/<source>/acc/mean@<n> (verl)
                                       panel "accuracy"
-    bucket_<b>/mean_length            panel "mean length per difficulty bucket", with Laser-D's
-    reward/target_length_<b>          target lengths dashed; without buckets this panel shows
-                                      reward_mean and truncation rate instead
+    lengthwise/bucket_<b>/mean_length panel "mean length per difficulty bucket", with Laser-D's
+    lengthwise/reward/target_length_<b>  target lengths dashed; without buckets this panel shows
+                                      lengthwise/reward_mean and lengthwise/truncation_rate
 
 A held-out value at step 0 is the model before RL: drawn as a hollow marker labelled "before
 RL" (verl logs it with ``trainer.val_before_train``; the demo writes it as the step-0 row). Step
@@ -77,6 +76,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from .. import metrics as K  # noqa: E402
 from .metrics import pareto_front  # noqa: E402
 from .report import AVERAGE, ResultRow, read_csv  # noqa: E402
 from .schema import EvalInputError, loads, read_text_file  # noqa: E402
@@ -350,7 +350,7 @@ def plot_pareto(
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
     """The rows of a metrics JSON-lines file (one object per step).
 
-    Two layouts are read: flat rows (``{"step": 3, "lengthwise/cap": 4096, ...}``, the demo's
+    Two layouts are read: flat rows (``{"step": 3, <lengthwise.metrics.CAP>: 4096, ...}``, the demo's
     ``metrics.jsonl``) and verl's file logger (``{"step": 3, "data": {...}}``,
     ``trainer.logger=[file]``), whose ``data`` is flattened into the row. Only regular files
     within the input size limit are read (see :mod:`lengthwise.evaluation.schema`).
@@ -381,20 +381,17 @@ class _Series:
         self.steps = [_num(r.get("step")) if _num(r.get("step")) is not None else float(i) for i, r in enumerate(rows)]
         self.keys = list(dict.fromkeys(k for r in rows for k in r))
 
-    def get(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        for key in (name, f"lengthwise/{name}"):
-            xs, ys = [], []
-            for s, r in zip(self.steps, self.rows):
-                v = _num(r.get(key))
-                if v is not None:
-                    xs.append(s)
-                    ys.append(v)
-            if ys:
-                return np.array(xs), np.array(ys)
-        return np.array([]), np.array([])
+    def get(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        xs, ys = [], []
+        for s, r in zip(self.steps, self.rows):
+            v = _num(r.get(key))
+            if v is not None:
+                xs.append(s)
+                ys.append(v)
+        return np.array(xs), np.array(ys)
 
     def buckets(self) -> list[str]:
-        pat = re.compile(r"^(?:lengthwise/)?bucket_(.+)/mean_length$")
+        pat = re.compile("^" + re.escape(K.bucket_key("@", "mean_length")).replace("@", "(.+)") + "$")
         found = list(dict.fromkeys(m.group(1) for k in self.keys if (m := pat.match(k))))
         rank = {b: i for i, b in enumerate(("easy", "simple", "high", "medium", "low", "hard"))}
         return sorted(found, key=lambda b: (rank.get(b, len(rank)), b))
@@ -480,12 +477,11 @@ def dynamics_figure(
         if not rows:
             raise EvalInputError("no metric rows to plot")
     S = _Series(rows)
-    cap_x, cap_y = S.get("cap")
-    known = ("cap", "mean_length", "accuracy", "heldout_accuracy", "heldout_mean_length")
+    cap_x, cap_y = S.get(K.CAP)
+    known = (K.CAP, K.MEAN_LENGTH, K.ACCURACY, K.VAL_ACCURACY, K.VAL_MEAN_LENGTH)
     if not any(len(S.get(k)[1]) for k in known) and not S.buckets() and not S.verl_val_acc():
         raise EvalInputError(
-            "no plottable metrics: expected keys such as step, cap, mean_length, accuracy, heldout_accuracy "
-            "(bare or with the lengthwise/ prefix)"
+            f"no plottable metrics: expected keys such as step, {', '.join(known)} (lengthwise.metrics' names)"
         )
     c_train, c_held, c_cap = "tab:blue", "tab:orange", "0.35"
 
@@ -504,15 +500,15 @@ def dynamics_figure(
             ax_cap.margins(y=0.1)
             _integer_axis(ax_cap, "y")
         else:
-            _empty(ax_cap, "no 'cap' in the metrics", "Length cap L_t")
+            _empty(ax_cap, f"no '{K.CAP}' in the metrics", "Length cap L_t")
         ax_cap.set_ylabel("tokens")
 
         # 2. response lengths
         drew = False
         for key, colour, label, style in (
-            ("mean_length", c_train, "train, all", None),
-            ("mean_length_correct", "tab:green", "train, correct", ":"),
-            ("mean_length_wrong", "tab:red", "train, wrong", ":"),
+            (K.MEAN_LENGTH, c_train, "train, all", None),
+            (K.MEAN_LENGTH_CORRECT, "tab:green", "train, correct", ":"),
+            (K.MEAN_LENGTH_WRONG, "tab:red", "train, wrong", ":"),
         ):
             x, y = S.get(key)
             if len(y):
@@ -521,7 +517,7 @@ def dynamics_figure(
                 else:
                     _train_curve(ax_len, x, y, colour, label)
                 drew = True
-        x, y = S.get("heldout_mean_length")
+        x, y = S.get(K.VAL_MEAN_LENGTH)
         if len(y):
             _held_curve(ax_len, x, y, c_held, "held-out")
             drew = True
@@ -537,17 +533,16 @@ def dynamics_figure(
 
         # 3. accuracy
         drew = False
-        x, y = S.get("accuracy")
+        x, y = S.get(K.ACCURACY)
         if len(y):
             _train_curve(ax_acc, x, y, c_train, "train")
             drew = True
-        for key, label in (("heldout_accuracy", "held-out"), ("val_accuracy", "validation")):
-            x, y = S.get(key)
-            if len(y):
-                _held_curve(ax_acc, x, y, c_held, label)
-                drew = True
+        x, y = S.get(K.VAL_ACCURACY)
+        if len(y):
+            _held_curve(ax_acc, x, y, c_held, "held-out")
+            drew = True
         val_colours = plt.get_cmap("Dark2")
-        for i, (source, key) in enumerate(S.verl_val_acc()):
+        for i, (source, key) in enumerate([] if drew and len(S.get(K.VAL_ACCURACY)[1]) else S.verl_val_acc()):
             x, y = S.get(key)
             if len(y):
                 _held_curve(ax_acc, x, y, val_colours(i % val_colours.N), f"val {source}")
@@ -565,9 +560,9 @@ def dynamics_figure(
         if buckets:
             palette = ["tab:green", "tab:orange", "tab:red", "tab:purple", "tab:brown", "tab:cyan"]
             for i, b in enumerate(buckets):
-                x, y = S.get(f"bucket_{b}/mean_length")
+                x, y = S.get(K.bucket_key(b, "mean_length"))
                 _train_curve(ax_b, x, y, palette[i % len(palette)], f"bucket {b}")
-                tx, ty = S.get(f"reward/target_length_{b}")  # Laser-D's per-bucket target L_A
+                tx, ty = S.get(K.reward_key(f"target_length_{b}"))  # Laser-D's per-bucket target L_A
                 if len(ty):
                     ax_b.plot(tx, ty, drawstyle="steps-post", color=palette[i % len(palette)], ls="--", lw=1.1,
                               label=f"target {b}")
@@ -576,10 +571,8 @@ def dynamics_figure(
             _panel_legend(ax_b, "Mean length per difficulty bucket", font_size)
             ax_b.set_ylabel("tokens")
         else:
-            xr, yr = S.get("reward_mean")
-            xt, yt = S.get("truncation_rate")
-            if not len(yt):
-                xt, yt = S.get("truncated")
+            xr, yr = S.get(K.REWARD_MEAN)
+            xt, yt = S.get(K.TRUNCATION_RATE)
             if len(yr) or len(yt):
                 if len(yr):
                     _train_curve(ax_b, xr, yr, "tab:purple", "reward mean")
