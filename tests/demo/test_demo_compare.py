@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
-from lengthwise.demo.compare import BASE, COMPARE_ALL, RunOutcome, comparison_rows, format_comparison, verdicts, write_comparison
+from lengthwise.demo.compare import BASE, COMPARE_ALL, COMPARE_CORE, Evaluation, RunOutcome, comparison_rows, format_comparison, verdicts, write_comparison
 from lengthwise.demo.cli import BUILTIN
 from lengthwise.evaluation.metrics import T975, mean_ci_over_runs
 
@@ -55,9 +55,15 @@ def test_rows_by_hand():
     assert [r.model for r in rows] == [BASE, "baseline", "siri-cosine", "cosine"]
     base, ref, siri, cos = rows
     assert base.pass1 == pytest.approx(40.0) and base.tokens == 52.0 and base.runs == 1
-    # baseline: acc 0.44, 0.46, 0.48 -> mean 0.46, s = 0.02, half = 4.302653 * 0.02 / sqrt(3) = 0.049683
+    # baseline: acc 0.44, 0.46, 0.48 of 256 problems each -> mean 0.46, s^2 = 0.0004; Wilson over
+    # runs at n_eff = min((z/t_2)^2 * S * p(1-p) / s^2, 3 * 256)
+    #   = (1.959964 / 4.302653)^2 * 3 * 0.2484 / 0.0004 = 0.207502 * 1863 = 386.58
+    # Wilson(0.46, 386.58): z^2/n = 3.841459 / 386.58 = 0.0099371,
+    #   centre = (0.46 + 0.0049686) / 1.0099371 = 0.460395,
+    #   half = 1.959964 / 1.0099371 * sqrt(0.2484 / 386.58 + 3.841459 / (4 * 386.58^2))
+    #        = 1.940680 * sqrt(0.00064256 + 0.00000643) = 1.940680 * 0.025475 = 0.049439 -> low 0.410956
     assert ref.pass1 == pytest.approx(46.0)
-    assert ref.pass1_ci_low == pytest.approx(46.0 - 4.9683, abs=1e-3)
+    assert ref.pass1_ci_low == pytest.approx(41.0956, abs=1e-3)
     # tokens 50, 52, 54 -> mean 52, s = 2, half = 4.302653 * 2 / sqrt(3) = 4.968275
     assert ref.tokens == pytest.approx(52.0) and ref.tokens_ci_high == pytest.approx(56.968275, abs=1e-5)
     # siri: acc 0.46, tokens 31 vs before RL 0.40, 52:
@@ -73,7 +79,7 @@ def test_rows_by_hand():
 def test_verdicts_by_hand():
     v = verdicts(comparison_rows(_outcomes()))
     # siri tokens [31 ± 4.302653*1/sqrt(3)] = [28.52, 33.48] lies below baseline's [47.03, 56.97];
-    # cut = 1 - 31/52 = 0.404 >= 0.30; acc 46.0 inside baseline's [41.03, 50.97]
+    # cut = 1 - 31/52 = 0.404 >= 0.30; acc 46.0 inside baseline's [41.10, 50.98] (test_rows_by_hand)
     assert v["siri-cosine"] == {"token_cut_vs_baseline": pytest.approx(1 - 31 / 52), "shorter_beyond_noise": True,
                                 "accuracy_inside_baseline_ci": True, "meets_target": True}
     # cosine: tokens 52 (no cut), accuracy 32 outside the baseline's interval
@@ -84,13 +90,14 @@ def test_verdicts_by_hand():
 
 
 def test_one_seed_uses_the_problems_interval():
-    # one run, 4 problems right of 8: p = 0.5, s = sqrt(8/7 * 0.25) = 0.534522, half = 1.959964 * s / sqrt(8) = 0.370405
+    # one run, 4 problems right of 8: Wilson(0.5, 8): z^2/n = 3.841459/8 = 0.480182,
+    #   half = 1.959964 / 1.480182 * sqrt(0.25/8 + 3.841459/256) = 1.324151 * 0.215072 = 0.284788,
+    #   centre 0.5 -> low 0.215212
     # tokens 30, 50 four times each: mean 40, s = sqrt(8/7 * 100) = 10.690450,
     #   half = 1.959964 * 10.690450 / sqrt(8) = 7.407968
-    o = RunOutcome("baseline", 0, 0.5, 40.0, 0.5, 40.0, final_verdicts=(True, False) * 4,
-                   final_lengths=(30.0, 50.0) * 4)
+    o = RunOutcome("baseline", 0, 0.5, 40.0, 0.5, 40.0, final=Evaluation((True, False) * 4, (30.0, 50.0) * 4))
     row = comparison_rows([o], problems=8)[1]
-    assert row.pass1_ci_low == pytest.approx(100 * (0.5 - 0.370405), abs=1e-3)
+    assert row.pass1_ci_low == pytest.approx(21.5212, abs=1e-3)
     assert row.tokens_ci_low == pytest.approx(40 - 7.407968, abs=1e-5)
     assert row.tokens_ci_high == pytest.approx(40 + 7.407968, abs=1e-5)
     bare = comparison_rows([RunOutcome("baseline", 0, 0.5, 40.0, 0.5, 40.0)], problems=8)[1]
@@ -115,3 +122,20 @@ def test_written_files_are_read_by_plot_pareto(tmp_path):
 def test_compare_all_names_every_builtin_config():
     assert sorted(COMPARE_ALL) == sorted(BUILTIN)
     assert COMPARE_ALL[0] == "baseline"
+    assert set(COMPARE_CORE) <= set(COMPARE_ALL) and COMPARE_CORE[0] == "baseline"
+
+
+def test_level_rows_and_table_by_hand(tmp_path):
+    from lengthwise.demo.compare import format_levels, level_rows
+
+    # before RL (seed 0's step-0 evaluation): level 1 right 2 of 2 (10, 20 tokens), level 2 right 1 of 2
+    before = Evaluation((True, True, True, False), (10.0, 20.0, 30.0, 50.0), (1, 1, 2, 2), (False,) * 4)
+    after = Evaluation((True, True, False, False), (10.0, 10.0, 20.0, 40.0), (1, 1, 2, 2), (False, False, False, True))
+    o = RunOutcome("baseline", 0, 0.75, 27.5, 0.5, 20.0, initial=before, final=after)
+    rows = {(r["config"], r["level"]): r for r in level_rows([o])}
+    assert rows[(BASE, 2)]["accuracy"] == 0.5 and rows[(BASE, 1)]["tokens"] == 15.0
+    assert rows[("baseline", 2)]["accuracy"] == 0.0 and rows[("baseline", 2)]["truncation_rate"] == 0.5
+    assert 0.0 < rows[("baseline", 2)]["accuracy_ci_high"] < 1.0  # Wilson: never zero width, never past 1
+    assert rows[("baseline", 1)]["accuracy_ci_high"] == 1.0 or rows[("baseline", 1)]["accuracy_ci_high"] <= 1.0
+    table = format_levels(list(rows.values()))
+    assert "| baseline | 1 | 100 / 10 | 0 / 30 |" in table

@@ -88,11 +88,11 @@ class RunOutcome:
 def _row(model: str, accs: Sequence[float], toks: Sequence[float], evals: Sequence[Evaluation], problems: int) -> ResultRow:
     """The table row of ``model``'s runs: binomial accuracy interval and token interval
     (:func:`lengthwise.evaluation.metrics.accuracy_ci` / ``tokens_ci``) from the per-problem
-    evaluations; from the runs' means alone when a run has no dump."""
+    evaluations; from the runs' means alone (``problems`` each) when a run has no dump."""
     if evals and all(e.correct for e in evals) and len(evals) == len(accs):
         acc, acc_lo, acc_hi, _ = M.accuracy_ci([e.correct for e in evals])
-    else:
-        acc, acc_lo, acc_hi = float(np.mean(accs)), math.nan, math.nan
+    else:  # runs without a dump: their accuracies over ``problems`` each
+        acc, acc_lo, acc_hi, _ = M.accuracy_ci_from_counts([a * problems for a in accs], [problems] * len(accs))
     if evals and all(e.lengths for e in evals) and len(evals) == len(toks):
         tok, tok_lo, tok_hi, _ = M.tokens_ci([e.lengths for e in evals])
     else:
