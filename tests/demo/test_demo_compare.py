@@ -139,3 +139,15 @@ def test_level_rows_and_table_by_hand(tmp_path):
     assert rows[("baseline", 1)]["accuracy_ci_high"] == 1.0 or rows[("baseline", 1)]["accuracy_ci_high"] <= 1.0
     table = format_levels(list(rows.values()))
     assert "| baseline | 1 | 100 / 10 | 0 / 30 |" in table
+
+
+def test_read_evaluation_from_a_verl_dump(tmp_path):
+    from lengthwise.demo.compare import read_evaluation
+
+    dump = tmp_path / "40.jsonl"
+    rows = [{"score": 1.0, "acc": 1.0, "lw_length": 20.0, "lw_cap": 128.0, "lw_truncated": 0.0, "lw_level": 2.0},
+            {"score": 0.0, "acc": 0.0, "lw_length": 128.0, "lw_cap": 128.0, "lw_truncated": 0.0, "lw_level": 8.0}]
+    dump.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ev = read_evaluation(dump)
+    # the second stopped at its cap: truncated, though the scorer's cap did not cut it
+    assert ev == Evaluation((True, False), (20.0, 128.0), (2, 8), (False, True))

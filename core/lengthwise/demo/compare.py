@@ -244,7 +244,7 @@ def read_evaluation(path: Path) -> Evaluation:
     try:
         lengths = tuple(float(r["lw_length"]) for r in rows)
         caps = [float(r.get("lw_cap", math.inf)) for r in rows]
-        truncated = tuple(bool(float(r.get("lw_truncated", 0) or 0) > 0) or n >= c for n, c in zip(lengths, caps))
+        truncated = tuple(bool(float(r.get("lw_truncated", 0) or 0) > 0) or n >= c for r, n, c in zip(rows, lengths, caps))
     except (KeyError, TypeError, ValueError):
         lengths, truncated = (), ()
     from ..metrics import levels_of
