@@ -42,7 +42,8 @@ n-grams when the batch has ids and lower-cased response words otherwise; ``text`
 words (the source's unit, on the response alone). n = 40 words is about 50-60 tokens of a BPE
 tokenizer's math text; set ``repetition_ngram_size`` accordingly with ``token_ids``. The source
 divides by the n-gram count unguarded (ZeroDivisionError under n words); here such a response
-gets 0.
+gets 0. Setting ``repetition_ngram_size`` or ``repetition_input`` while the penalty is off is
+refused (they would act on nothing).
 
 ``exceed_margin`` defaults to the source's 16 (``openrlhf/openrlhf/reward/common.py`` L9:
 ``MAX_LEN_MARGIN = 16``): a response within 16 tokens of the cap counts as having hit it, as in the
@@ -95,6 +96,9 @@ class CosineParams(StrictParams):
     def _ordered(self) -> "CosineParams":
         if self.r_w0 > self.r_c0 or self.r_wL > self.r_cL:
             raise ValueError("wrong endpoints must not exceed the correct ones (r_w0 <= r_c0, r_wL <= r_cL)")
+        inert = sorted({"repetition_ngram_size", "repetition_input"} & self.model_fields_set)
+        if self.repetition_max_penalty == 0 and inert:
+            raise ValueError(f"{', '.join(inert)} only act with repetition_max_penalty < 0 (the penalty is off)")
         return self
 
 

@@ -120,3 +120,11 @@ def test_repetition_penalty_edge_cases():
     assert CosineLength().shape(rep_batch([False])).rewards[0] == pytest.approx(-5.0)
     with pytest.raises(ValidationError):  # the source refuses a positive max_penalty
         CosineLength.Params(repetition_max_penalty=0.5)
+
+
+def test_repetition_options_refused_while_the_penalty_is_off():
+    with pytest.raises(lengthwise.StrategyParamsError, match="repetition_ngram_size only act with repetition_max_penalty < 0"):
+        lengthwise.create("reward", "cosine", repetition_ngram_size=4)
+    with pytest.raises(lengthwise.StrategyParamsError, match="repetition_input only act"):
+        lengthwise.create("reward", "cosine", repetition_input="text")
+    lengthwise.create("reward", "cosine", repetition_max_penalty=-0.5, repetition_ngram_size=4, repetition_input="text")
