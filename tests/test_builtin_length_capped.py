@@ -114,3 +114,21 @@ def test_stateless_round_trip():
     b = LengthCapped(cap_rule="exceeds")
     b.load_state_dict(json.loads(json.dumps(a.state_dict())))
     np.testing.assert_array_equal(a.shape(batch).rewards, b.shape(batch).rewards)
+
+
+def test_thinkprune_demo_config_discards_unfinished_answers():
+    """ThinkPrune (arXiv 2504.01296 §3): "unfinished thoughts and answers are discarded, resulting in
+    a zero reward" — cap_rule "reaches". The demo config builds it; at step 0 the cap is 96:
+    a correct answer of 95 tokens finished (1), one of 96 used the whole budget (0), even though
+    the scorer graded its clipped text correct."""
+    from pathlib import Path
+
+    from lengthwise.config import build_strategies, load_config
+
+    path = Path(lengthwise.__file__).parent / "demo" / "configs" / "thinkprune.yaml"
+    built = build_strategies(load_config(path))
+    assert built.reward.params.cap_rule == "reaches"
+    cap = built.schedule.cap(0)
+    assert cap == 96
+    batch = RolloutBatch.from_lists(["q", "q", "q"], [cap - 1, cap, 10], [True, True, False], cap)
+    np.testing.assert_array_equal(built.reward.shape(batch).rewards, [1.0, 0.0, 0.0])

@@ -164,7 +164,9 @@ class Difficulty:
         pass_rate: group pass rate p(q) of each response's prompt.
         bucket: a label per response (e.g. ``"high"``/``"medium"``/``"low"`` for Laser-D,
             ``"simple"``/``"hard"`` for DeepCompress).
-        score: a signed, method-specific number per response (DeepCompress: +1 simple, -1 hard).
+        score: a signed, method-specific number per response, > 0 for easier prompts:
+            DeepCompress's β = p(q) - P_t, a continuous value in [-1, 1] (> 0 simple, <= 0 hard);
+            Laser's buckets +1 high, 0 medium, -1 low.
         metrics: batch-level numbers for the tracker (moving averages, bucket shares).
     """
 

@@ -17,7 +17,10 @@ change the method. Two stricter rules are available for hosts or papers that nee
   "verdict".
 * ``cap_rule="reaches"``: wrong when ℓ(y) ≥ L_t, i.e. the response used the whole budget and
   was (almost surely) cut off. This is ThinkPrune's reading ("unfinished thoughts and answers
-  are discarded, resulting in a zero reward", arXiv 2504.01296 §3).
+  are discarded, resulting in a zero reward", arXiv 2504.01296 §3), and what its configs use.
+  (Its code, UCSB-NLP-Chang/ThinkPrune ``verl/trainer/main_ppo.py`` ``RewardManager`` with
+  ``qwen_math.compute_score``, grades the cut text with no length check, i.e. ``verdict``; the two
+  differ only for a response that wrote its answer and then ran into the cap.)
 
 A rule only ever turns a correct verdict into a wrong one and wrong_reward <= correct_reward
 (checked by CorrectnessParams), so a wrong response never outranks a correct one.

@@ -1,11 +1,11 @@
 """Self-normalised length penalty on correct answers (Arora & Zanette 2025, "Training Language
 Models to Reason Efficiently", arXiv 2502.04463, §3).
 
-Within each group, over its *correct* responses only::
+Within each group, over its *correct*, finished responses only (``check_eos`` below)::
 
     z(y)  = (ℓ - MEAN_correct) / (STD_correct + ε)          STD with ddof = 0, ε = 1e-7
-    R(y)  = R_c(y) - α · σ(z(y))     if y is correct
-            wrong_reward              if y is wrong
+    R(y)  = R_c(y) - α · σ(z(y))     if y is correct and finished (has its EOS)
+            wrong_reward              if y is wrong or truncated
 
 σ is the logistic sigmoid. The paper writes R = 1{correct}·(1 - α·σ(z)); with the default scale
 {1, 0} that is the same number, and for other scales the penalty stays additive (Laser's unified
@@ -16,6 +16,15 @@ reward_type ``sigmoid``, commit e3611e4b): lengths of the correct responses per 
 ``np.std(lens) + 1e-7`` (population std), ``accuracy * (1 - alpha * sigmoid(relative_length))``,
 reward 0 when wrong. α = 0.1 is the value in ``run_rloo_1.5B.sh``/``run_rloo_7B.sh``; the paper
 sweeps α ∈ {0.05, 0.1, 0.2, 0.4}.
+
+End-of-sequence check (``check_eos``, default on as the server's ``--check_eos``, L132): a
+response whose tokens hold no EOS gets accuracy 0 and reward 0 (L83-88), and, having accuracy 0,
+never enters a question's correct lengths (L64-77). A response without EOS is one generation
+stopped at its cap; lengthwise marks it ``batch.truncated`` (ℓ >= its cap, or the scorer's cap cut
+the text, which leaves the graded text without its EOS too), so with ``check_eos`` a truncated
+response counts as wrong: ``wrong_reward`` (the server's 0 on the default scale) and no part in
+MEAN/STD. One boundary differs: a response whose EOS is exactly its cap-th token has ℓ = cap and
+counts as truncated here, while the server would grade it.
 
 One correct response (or all correct ones the same length): STD = 0, so z = 0/ε = 0 and the
 correct response gets R_c - α/2 — as in the official server. hkust-nlp/Laser's reimplementation
@@ -47,6 +56,9 @@ class AroraZanetteParams(CorrectnessParams):
     wrong_reward: float = Field(0.0, allow_inf_nan=False)
     alpha: float = Field(0.1, ge=0, allow_inf_nan=False, description="α: largest penalty on a correct answer")
     std_epsilon: float = Field(1e-7, gt=0, allow_inf_nan=False, description="ε added to the group std")
+    check_eos: bool = Field(
+        True, description="a truncated response (no EOS) is wrong and left out of the length statistics (source: on)"
+    )
 
     @model_validator(mode="after")
     def _penalty_keeps_order(self) -> "AroraZanetteParams":
@@ -70,11 +82,16 @@ class AroraZanette(RewardShaper):
 
     def shape(self, batch, difficulty=None) -> ShapedRewards:
         p = self.params
-        rc = correctness_reward(batch.correct, p)
-        z = normalised_correct_length(batch.lengths, batch.correct, batch.group, batch.n_groups, p.std_epsilon)
-        length = np.where(batch.correct, -p.alpha * sigmoid(z), 0.0)
+        correct = batch.correct & ~batch.truncated if p.check_eos else batch.correct
+        rc = correctness_reward(correct, p)
+        z = normalised_correct_length(batch.lengths, correct, batch.group, batch.n_groups, p.std_epsilon)
+        length = np.where(correct, -p.alpha * sigmoid(z), 0.0)
+        n = len(batch)
         return ShapedRewards(
             rewards=rc + length,
             terms={"correctness": rc, "length": length},
-            metrics={"length_term_mean": float(length.mean()) if len(batch) else 0.0},
+            metrics={
+                "length_term_mean": float(length.mean()) if n else 0.0,
+                "no_eos_correct": float(np.count_nonzero(batch.correct & ~correct)),
+            },
         )

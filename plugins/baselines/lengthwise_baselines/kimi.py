@@ -48,13 +48,13 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from lengthwise import RewardShaper, ShapedRewards
-from lengthwise.terms import CorrectnessParams, correctness_reward
+from lengthwise.terms import FormatPenaltyParams, correctness_reward
 from lengthwise.terms import group_max, group_min
 
 __all__ = ["KimiParams", "KimiLengthPenalty", "kimi_lambda"]
 
 
-class KimiParams(CorrectnessParams):
+class KimiParams(FormatPenaltyParams):
     """Laser's scale {1, -0.5} and the length weight w."""
 
     correct_reward: float = Field(1.0, allow_inf_nan=False)

@@ -62,3 +62,69 @@ def test_cosine_bad_params():
         CosineLength.Params(r_w0=1.0)
     with pytest.raises(ValidationError):
         CosineLength.Params(r_cL=-1.0)  # r_wL = 0 > r_cL
+
+
+# Repetition penalty on wrong answers (eddycmu/demystify-long-cot, commit e90cf9b3,
+# openrlhf/openrlhf/reward/cosine.py L79-93 and reward/repetition.py L56-70):
+# r += (1 - #distinct n-grams / #n-grams) · max_penalty, wrong branch only, after the exceed check.
+def rep_batch(correct, lengths=(500,), cap=1000, **kwargs):
+    n = len(correct)
+    return RolloutBatch.from_lists(["q"] * n, list(lengths) * (n // len(lengths)), correct, cap, **kwargs)
+
+
+def test_repetition_penalty_by_hand_on_token_ids():
+    # ids 1 2 1 2 1 2, n = 2: 2-grams (1,2) (2,1) (1,2) (2,1) (1,2): 5, 2 distinct -> 1 - 2/5 = 0.6.
+    # wrong at ℓ = 500 of 1000: CosFn = 0 + ½(-10)(1 + cos(π/2)) = -5; -5 + 0.6·(-1) = -5.6.
+    # The correct one at ℓ = 500: 1 + ½(1 + 0) = 1.5, no penalty.
+    ids = ([1, 2] * 3, [1, 2] * 3)
+    batch = rep_batch([False, True], token_ids=ids)
+    out = lengthwise.create(
+        "reward", "cosine", repetition_max_penalty=-1.0, repetition_ngram_size=2
+    ).shape(batch)
+    np.testing.assert_allclose(out.rewards, [-5.6, 1.5], atol=1e-12)
+    np.testing.assert_allclose(out.terms["repetition"], [-0.6, 0.0], atol=1e-12)
+    # the default P_rep = 0 (the source's default; no run script sets it) leaves -5
+    assert CosineLength().shape(batch).rewards[0] == pytest.approx(-5.0)
+
+
+def test_repetition_penalty_reads_lower_cased_words_of_the_text():
+    # "The cat the CAT the cat" -> the cat the cat the cat: 2-grams 5, distinct {the cat, cat the}
+    # = 2 -> 0.6; P_rep -0.5 -> -0.3; with no token ids "auto" reads the words: -5 - 0.3 = -5.3.
+    texts = ("The cat the CAT the cat",)
+    out = lengthwise.create(
+        "reward", "cosine", repetition_max_penalty=-0.5, repetition_ngram_size=2
+    ).shape(rep_batch([False], responses=texts))
+    assert out.rewards[0] == pytest.approx(-5.3)
+    # with both, auto reads the token ids (no repetition: 0) and "text" the words (0.6)
+    both = rep_batch([False], responses=texts, token_ids=([1, 2, 3, 4, 5, 6],))
+    auto = lengthwise.create("reward", "cosine", repetition_max_penalty=-0.5, repetition_ngram_size=2)
+    text = lengthwise.create(
+        "reward", "cosine", repetition_max_penalty=-0.5, repetition_ngram_size=2, repetition_input="text"
+    )
+    assert auto.shape(both).rewards[0] == pytest.approx(-5.0)
+    assert text.shape(both).rewards[0] == pytest.approx(-5.3)
+
+
+def test_repetition_penalty_edge_cases():
+    shaper = lengthwise.create("reward", "cosine", repetition_max_penalty=-1.0)  # n = 40
+    # fewer than 40 tokens: no 40-gram, no penalty (the source would divide by zero)
+    assert shaper.shape(rep_batch([False], token_ids=([7] * 39,))).rewards[0] == pytest.approx(-5.0)
+    # 41 equal tokens: two equal 40-grams -> 1 - 1/2 = 0.5 -> -5.5
+    assert shaper.shape(rep_batch([False], token_ids=([7] * 41,))).rewards[0] == pytest.approx(-5.5)
+    # a capped wrong answer gets r_exceed only (the exceed branch comes first in the source)
+    capped = rep_batch([False], lengths=(1000,), token_ids=([7] * 41,))
+    assert shaper.shape(capped).rewards[0] == pytest.approx(-10.0)
+    # no ids and no texts: one clear error; none needed while the penalty is off
+    with pytest.raises(ValueError, match="cosine's repetition check needs the batch's token_ids or responses"):
+        shaper.shape(rep_batch([False]))
+    assert CosineLength().shape(rep_batch([False])).rewards[0] == pytest.approx(-5.0)
+    with pytest.raises(ValidationError):  # the source refuses a positive max_penalty
+        CosineLength.Params(repetition_max_penalty=0.5)
+
+
+def test_repetition_options_refused_while_the_penalty_is_off():
+    with pytest.raises(lengthwise.StrategyParamsError, match="repetition_ngram_size only act with repetition_max_penalty < 0"):
+        lengthwise.create("reward", "cosine", repetition_ngram_size=4)
+    with pytest.raises(lengthwise.StrategyParamsError, match="repetition_input only act"):
+        lengthwise.create("reward", "cosine", repetition_input="text")
+    lengthwise.create("reward", "cosine", repetition_max_penalty=-0.5, repetition_ngram_size=4, repetition_input="text")

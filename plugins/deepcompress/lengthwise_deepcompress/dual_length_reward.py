@@ -55,9 +55,10 @@ The DAPO overlong term is **off by default** (``overlong_buffer_len=0``): it is 
 paper's training recipe (also used by its DeepMath-Zero baseline), not of the dual reward, and a
 2048-token buffer only makes sense with a cap near the scripts' 10240 (with a small cap it would
 penalise every response). To reproduce the scripts set ``overlong_buffer_len: 2048,
-overlong_penalty_factor: 1.0``. As in verl's DAPO reward manager it applies to correct and wrong
-answers alike, with L_max the response's own cap (``batch.caps``); the buffer is clamped to the
-cap and ℓ to L_max, so O ∈ [-f, 0].
+overlong_penalty_factor: 1.0`` (a factor without a buffer is refused: it would act on nothing).
+As in verl's DAPO reward manager it applies to correct and wrong answers alike, with L_max the
+response's own cap (``batch.caps``); the buffer is clamped to the cap and ℓ to L_max, so
+O ∈ [-f, 0].
 
 Wrong never outranks correct: a correct answer scores at least R_c + w·min S - f and a wrong one
 at most the wrong reward (plus w·max S with ``only_correct: false``); the params validator
@@ -103,6 +104,12 @@ class DualLengthRewardParams(CorrectnessParams):
     only_correct: bool = Field(True, description="length term on correct answers only (length_reward.only_correct)")
     overlong_buffer_len: int = Field(0, ge=0, description="L_c of DAPO's overlong term; 0 disables it")
     overlong_penalty_factor: float = Field(1.0, ge=0, allow_inf_nan=False, description="f: penalty at the cap")
+
+    @model_validator(mode="after")
+    def _factor_needs_buffer(self) -> "DualLengthRewardParams":
+        if self.overlong_buffer_len == 0 and "overlong_penalty_factor" in self.model_fields_set:
+            raise ValueError("overlong_penalty_factor only acts with overlong_buffer_len > 0 (the overlong term is off)")
+        return self
 
     @model_validator(mode="after")
     def _correct_stays_above_wrong(self) -> "DualLengthRewardParams":

@@ -33,7 +33,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from lengthwise import Difficulty, RewardShaper, RolloutBatch, ShapedRewards
-from lengthwise.terms import CorrectnessParams, correctness_reward
+from lengthwise.terms import FormatPenaltyParams, correctness_reward
 
 __all__ = ["LaserParams", "Laser", "Mode", "step_length_term"]
 
@@ -52,7 +52,7 @@ def step_length_term(correct: np.ndarray, lengths: np.ndarray, target: np.ndarra
     return np.where(np.asarray(correct, dtype=bool), step, 0.0).astype(np.float64)
 
 
-class LaserBaseParams(CorrectnessParams):
+class LaserBaseParams(FormatPenaltyParams):
     """Correctness scale and step size α shared by Laser, Laser-D and Laser-DE."""
 
     correct_reward: float = Field(1.0, allow_inf_nan=False, description="R_c of a correct answer (scripts: 1.0)")

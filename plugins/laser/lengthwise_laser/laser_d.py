@@ -13,6 +13,9 @@ R_c = 1.0 / -0.5, α = 0.5. The targets L_b are re-chosen from length-coverage s
 :mod:`lengthwise_laser.targets`): the smallest candidate length at which the expected number of
 correct answers of a bucket-b prompt, floor(coverage · n_b) with n_b = floor(2N/3), floor(N/3),
 1 (N = 8), reaches ``expected_n_correct`` = 1, else "no limit" (the batch's longest response).
+The candidates run from ``lower_bound`` to ``upper_bound`` every ``interval``; when lower_bound <
+``candidate_floor`` (the source's 1024) they are ``[lower_bound]`` + candidate_floor, … — set
+candidate_floor to the lengths' scale when upper_bound < 1024, or only ``[lower_bound]`` is left.
 
 When targets are re-chosen. The source runs its monitor (a fixed 500-prompt sample) before
 training and after every ``trainer.monitor_freq`` = 20 updates, and every step shapes with the
@@ -44,7 +47,7 @@ from lengthwise.terms import correctness_reward
 
 from .buckets import LEVELS, group_counts, monitor_bands, reward_buckets
 from .laser import LaserBaseParams, Mode, step_length_term
-from .targets import candidate_lengths, choose_targets, coverage
+from .targets import SOURCE_CANDIDATE_FLOOR, candidate_lengths, choose_targets, coverage
 
 __all__ = ["AdaptiveTargetParams", "AdaptiveTargetShaper", "LaserDParams", "LaserD"]
 
@@ -56,6 +59,13 @@ class AdaptiveTargetParams(LaserBaseParams):
     lower_bound: int = Field(2048, gt=0, description="smallest candidate target (scripts: 1024, 2048, 4096)")
     upper_bound: int = Field(16384, gt=0, description="largest candidate target (scripts: max_response_length)")
     interval: int = Field(1024, gt=0, description="spacing of the candidates")
+    candidate_floor: int = Field(
+        SOURCE_CANDIDATE_FLOOR,
+        gt=0,
+        description="first regular candidate when lower_bound is below it: candidates are [lower_bound] + "
+        "floor, floor+interval, ... (source constants.py: 1024; scale it with the lengths, or the list "
+        "collapses to [lower_bound] when upper_bound < 1024)",
+    )
     n_rollout: int = Field(8, ge=1, description="N in n_b = floor(2N/3), floor(N/3), 1 (source default 8)")
     expected_n_correct: int = Field(1, ge=1, description="correct answers a target must keep in expectation")
     round_method: Literal["floor", "ceil"] = Field("floor", description="rounding of n_b and of the expectation")
@@ -69,6 +79,12 @@ class AdaptiveTargetParams(LaserBaseParams):
     def _bounds(self) -> "AdaptiveTargetParams":
         if self.lower_bound > self.upper_bound:
             raise ValueError("lower_bound must not exceed upper_bound")
+        if self.lower_bound < self.candidate_floor and self.candidate_floor > self.upper_bound:
+            raise ValueError(
+                f"candidate_floor {self.candidate_floor} exceeds upper_bound {self.upper_bound}, so the only "
+                f"candidate target is lower_bound {self.lower_bound}; set candidate_floor <= upper_bound "
+                "(e.g. to lower_bound)"
+            )
         return self
 
 
@@ -89,7 +105,7 @@ class AdaptiveTargetShaper(RewardShaper):
     def __init__(self, params: AdaptiveTargetParams | None = None, **kwargs: Any) -> None:
         super().__init__(params, **kwargs)
         p = self.params
-        self.thresholds = candidate_lengths(p.lower_bound, p.upper_bound, p.interval)
+        self.thresholds = candidate_lengths(p.lower_bound, p.upper_bound, p.interval, p.candidate_floor)
         self.targets: dict[str, int | None] = {lvl: p.target_length for lvl in LEVELS}
         self.monitored = False
         self.batches_seen = 0

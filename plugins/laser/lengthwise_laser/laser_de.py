@@ -31,17 +31,17 @@ default: an explored wrong answer scores 0.0, a correct one at least 1.0).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar
 
 import numpy as np
 from pydantic import Field, model_validator
 
 from lengthwise import Difficulty, RolloutBatch, ShapedRewards
-from lengthwise.terms import correctness_reward
+from lengthwise.terms import RepetitionInput, correctness_reward, response_sequence
 
 from .laser import step_length_term
 from .laser_d import AdaptiveTargetParams, AdaptiveTargetShaper
-from .repetition import is_repetitive, text_to_ids
+from .repetition import is_repetitive
 
 __all__ = ["LaserDEParams", "LaserDE"]
 
@@ -50,7 +50,7 @@ class LaserDEParams(AdaptiveTargetParams):
     """Laser-DE: adaptive targets plus the exploration bonus and its repetition check."""
 
     repetition_ngram: int = Field(4, ge=1, description="n of the repetition check (source default 4)")
-    repetition_input: Literal["auto", "token_ids", "text"] = Field(
+    repetition_input: RepetitionInput = Field(
         "auto", description="what the repetition check reads; auto: token ids if the batch has them, else text"
     )
 
@@ -68,15 +68,6 @@ class LaserDE(AdaptiveTargetShaper):
     Params = LaserDEParams
     params: LaserDEParams
 
-    def _sequence(self, batch: RolloutBatch, i: int) -> np.ndarray:
-        how = self.params.repetition_input
-        if how in ("auto", "token_ids") and batch.token_ids is not None:
-            return np.asarray(batch.token_ids[i])
-        if how in ("auto", "text") and batch.responses is not None:
-            return text_to_ids(batch.responses[i])
-        wanted = {"auto": "token_ids or responses", "token_ids": "token_ids", "text": "responses"}[how]
-        raise ValueError(f"laser-de's repetition check needs the batch's {wanted}")
-
     def shape(self, batch: RolloutBatch, difficulty: Difficulty | None = None) -> ShapedRewards:
         p = self.params
         base = correctness_reward(batch.correct, p, batch.has_answer)
@@ -90,7 +81,8 @@ class LaserDE(AdaptiveTargetShaper):
         checked = np.flatnonzero(candidates)
         repetitive = np.zeros(len(batch), dtype=bool)
         for i in checked:
-            repetitive[i] = is_repetitive(self._sequence(batch, int(i)), p.repetition_ngram)
+            sequence = response_sequence(batch, int(i), p.repetition_input, self.name)
+            repetitive[i] = is_repetitive(sequence, p.repetition_ngram)
         explored = candidates & ~repetitive
         exploration = np.where(explored, p.alpha, 0.0)
         metrics.update(

@@ -23,8 +23,9 @@ stops at p_j iff (number of occurrences at >= p_j) >= m and min_{t>=j}(p_{t+1} -
 the returned position is the largest such p_j; likewise phase 2 returns the largest position
 whose 2k-gram reappears later.
 
-The source only checks token ids. For text (no ids given) we split on whitespace and treat the
-words as tokens — an approximation: the length-dependent k, m and g then count words.
+The source only checks token ids. For text (no ids given) Laser-DE reads the whitespace words
+(:func:`lengthwise.terms.response_sequence`) — an approximation: the length-dependent k, m and g
+then count words.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["repetition_start", "is_repetitive", "text_to_ids"]
+__all__ = ["repetition_start", "is_repetitive"]
 
 
 def _dense(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -120,10 +121,3 @@ def repetition_start(tokens: Sequence[int] | np.ndarray, n: int = 4) -> int:
 def is_repetitive(tokens: Sequence[int] | np.ndarray, n: int = 4) -> bool:
     """Laser-DE's test: the detector stops before the end of the response."""
     return repetition_start(tokens, n) < len(tokens)
-
-
-def text_to_ids(text: str) -> np.ndarray:
-    """Whitespace words of ``text`` as ids (equal words, equal ids) — the text fallback."""
-    words = text.split()
-    vocab: dict[str, int] = {}
-    return np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), dtype=np.int64, count=len(words))

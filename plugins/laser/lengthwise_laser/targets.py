@@ -2,10 +2,14 @@
 
 Source: hkust-nlp/Laser.
 
-* Candidates (``verl/utils/reward_score/constants.py``, ``get_length_threshold``):
-  ``range(lower, upper + interval, interval)``, or ``[lower] + range(1024, upper + interval,
-  interval)`` when lower < 1024. Scripts: lower 1024/2048/4096 (the "L1024/L2048/L4096" in the
-  Laser-D/DE script names), upper = max_response_length 16384, interval 1024.
+* Candidates (``verl/utils/reward_score/constants.py``, ``get_length_threshold``, lines 21-25 at
+  commit c9e7c4ef): ``range(lower, upper + interval, interval)``, or ``[lower] + range(1024,
+  upper + interval, interval)`` when lower < 1024. Scripts: lower 1024/2048/4096 (the
+  "L1024/L2048/L4096" in the Laser-D/DE script names), upper = max_response_length 16384,
+  interval 1024. The 1024 is the ``floor`` argument here (``candidate_floor`` in the shapers'
+  params, default 1024): at GPU scale it only matters for lower = 512, but with lengths of a few
+  hundred tokens every candidate but ``lower`` lies at or above 1024 > upper, so the list
+  collapses to ``[lower]`` and the adaptive target can only be the batch's longest response.
 * Coverage (``verl/trainer/ppo/ray_trainer.py``, ``_count_accuracy_bands_metrics`` with
   ``_calculate_length_coverage_statistics``): prompts are put in monitor bands (see
   :mod:`lengthwise_laser.buckets`) and, for each band b and candidate ℓ_k,
@@ -40,15 +44,27 @@ import numpy as np
 
 from .buckets import HIGH, LEVELS, MEDIUM
 
-__all__ = ["candidate_lengths", "coverage", "bucket_rollouts", "expected_correct", "choose_targets"]
+__all__ = [
+    "SOURCE_CANDIDATE_FLOOR",
+    "candidate_lengths",
+    "coverage",
+    "bucket_rollouts",
+    "expected_correct",
+    "choose_targets",
+]
 
 RoundMethod = Literal["floor", "ceil"]
 
 
-def candidate_lengths(lower: int, upper: int, interval: int) -> list[int]:
-    """The candidate target lengths between ``lower`` and ``upper`` (source's rule, see above)."""
-    if lower < 1024:
-        return [lower] + list(range(1024, upper + interval, interval))
+#: The source's floor of the regular candidates (constants.py line 21: ``if lower_bound < 1024``).
+SOURCE_CANDIDATE_FLOOR = 1024
+
+
+def candidate_lengths(lower: int, upper: int, interval: int, floor: int = SOURCE_CANDIDATE_FLOOR) -> list[int]:
+    """The candidate target lengths: ``[lower] + range(floor, upper + interval, interval)`` when
+    ``lower < floor``, else ``range(lower, upper + interval, interval)`` (source's rule, see above)."""
+    if lower < floor:
+        return [lower] + list(range(floor, upper + interval, interval))
     return list(range(lower, upper + interval, interval))
 
 

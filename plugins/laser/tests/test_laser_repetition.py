@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lengthwise_laser.repetition import is_repetitive, repetition_start, text_to_ids
+from lengthwise.terms import words_to_ids
+from lengthwise_laser.repetition import is_repetitive, repetition_start
 
 
 def scan_reference(tokens, n=4):
@@ -70,10 +71,10 @@ def test_repetition_cases(tokens, start):
 
 
 def test_text_fallback():
-    assert is_repetitive(text_to_ids("so the answer is " * 20))
+    assert is_repetitive(words_to_ids("so the answer is " * 20))
     prose = " ".join(f"w{i}" for i in range(400))
-    assert not is_repetitive(text_to_ids(prose))
-    assert text_to_ids("a b a  c\n b").tolist() == [0, 1, 0, 2, 1]
+    assert not is_repetitive(words_to_ids(prose))
+    assert words_to_ids("a b a  c\n b").tolist() == [0, 1, 0, 2, 1]
 
 
 @settings(max_examples=300, deadline=None)

@@ -45,7 +45,7 @@ u = 1/4. Because L_min and L_max are integers the rounded cap stays in [L_min, L
 Cycles: with ``cycles = n`` the schedule runs n full cycles (s < n·T) and then holds
 ``after_cycles``: ``"hold"`` keeps the value the last cycle ends on (its limit as u → 1:
 L_max for every compression-first shape, L_min for expansion-first), ``"max"``/``"min"`` hold
-L_max/L_min. The paper stops training after three cycles; it does not say what a longer run
+L_max/L_min; setting ``after_cycles`` without ``cycles`` is refused (it would act on nothing). The paper stops training after three cycles; it does not say what a longer run
 should do, so the default is ``cycles=None`` (repeat forever).
 """
 
@@ -82,6 +82,8 @@ class SiriParams(StrictParams):
     def _bounds_ordered(self) -> "SiriParams":
         if self.l_min > self.l_max:
             raise ValueError(f"l_min ({self.l_min}) must not exceed l_max ({self.l_max})")
+        if self.cycles is None and "after_cycles" in self.model_fields_set:
+            raise ValueError("after_cycles only applies once `cycles` cycles are done; set cycles or drop after_cycles")
         return self
 
 

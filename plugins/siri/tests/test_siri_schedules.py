@@ -248,6 +248,7 @@ def test_max_slope_values():
         dict(step_offset=-1),
         dict(first_phase="sideways"),
         dict(periods=640),  # typo: unknown keys are errors
+        dict(after_cycles="max"),  # without cycles it would act on nothing
     ],
 )
 def test_bad_params(kwargs):
