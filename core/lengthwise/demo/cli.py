@@ -24,7 +24,7 @@ from pathlib import Path
 
 import click
 
-from ..config import ConfigError, build_strategies, load_config, split_overrides
+from ..config import ConfigError, build_strategies, load_config, parse_config, split_overrides
 
 __all__ = ["demo", "BUILTIN", "resolve_config"]
 
@@ -79,7 +79,12 @@ def _finished(out: Path, cfg, steps: int | None, seed: int):
         return c
 
     want_steps = steps or cfg.training.total_training_steps or 40
-    same = (isinstance(old, dict) and doc.get("environment", {}).get("seed") == seed and doc.get("steps") == want_steps
+    try:
+        # re-validated, so that a field added since with its default compares equal
+        old = parse_config(old, str(written)).model_dump(mode="json")
+    except ConfigError:
+        return None
+    same = (doc.get("environment", {}).get("seed") == seed and doc.get("steps") == want_steps
             and comparable(old) == comparable(cfg.model_dump(mode="json")))
     if not same:
         return None
