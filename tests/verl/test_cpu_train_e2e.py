@@ -41,7 +41,7 @@ training:
   device: cpu
   assets: cpu-tiny
   n_gpus_per_node: 1
-  max_prompt_length: 48
+  max_prompt_length: 64
   rollout_n: 4
   train_batch_size: 4
   ppo_mini_batch_size: 4
@@ -51,7 +51,7 @@ training:
   test_freq: 2
   verl_overrides:
     actor_rollout_ref.rollout.val_kwargs.temperature: 0  # greedy (verl 0.9.1 V1 ignores val_kwargs.do_sample)
-    actor_rollout_ref.rollout.max_model_len: 144
+    actor_rollout_ref.rollout.max_model_len: 160
     data.val_max_samples: 16
     trainer.val_before_train: false
 """
