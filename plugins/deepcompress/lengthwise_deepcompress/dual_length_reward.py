@@ -106,7 +106,9 @@ class DualLengthRewardParams(CorrectnessParams):
     @model_validator(mode="after")
     def _factor_needs_buffer(self) -> "DualLengthRewardParams":
         if self.overlong_buffer_len == 0 and "overlong_penalty_factor" in self.model_fields_set:
-            raise ValueError("overlong_penalty_factor only acts with overlong_buffer_len > 0 (the overlong term is off)")
+            raise ValueError(
+                "overlong_penalty_factor only acts with overlong_buffer_len > 0 (the overlong term is off)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -138,7 +140,9 @@ def difficulty_beta(difficulty: Difficulty | None, n: int, mode: str = "differen
         )
     beta = np.asarray(difficulty.score, dtype=np.float64)
     if beta.shape != (n,) or not np.all(np.isfinite(beta)) or np.any(np.abs(beta) > 1):
-        raise ValueError(f"difficulty gives scores of shape {beta.shape} (finite, in [-1, 1] required) for {n} responses")
+        raise ValueError(
+            f"difficulty gives scores of shape {beta.shape} (finite, in [-1, 1] required) for {n} responses"
+        )
     # A hard prompt exactly at the average has β = 0; its sign is that of its bucket (hard: -1).
     return np.where(beta > 0, 1.0, -1.0) if mode == "sign" else beta
 

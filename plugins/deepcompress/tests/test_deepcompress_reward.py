@@ -618,7 +618,7 @@ def test_repository_figure_is_weight_one_tenth_on_every_answer(beta):
 
 
 def test_overlong_factor_without_buffer_is_refused():
-    with pytest.raises(lengthwise.StrategyParamsError, match="overlong_penalty_factor only acts with overlong_buffer_len > 0"):
+    with pytest.raises(lengthwise.StrategyParamsError, match="overlong_penalty_factor only acts with overlong_buffer"):
         lengthwise.create("reward", "deepcompress", overlong_penalty_factor=0.5)
     # the scripts' pair (deepcompress-zero-7b.sh L92-93) is accepted
     assert lengthwise.create("reward", "deepcompress", overlong_buffer_len=2048, overlong_penalty_factor=1.0)
