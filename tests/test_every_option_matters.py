@@ -154,7 +154,10 @@ def effect(cls: type[Strategy], name: str, base: dict[str, Any], steps, refusals
 def _switches_first(cls: type[Strategy]) -> list[str]:
     """Parameter names, bool and Literal ones first: they are the usual gates of another one."""
     fields = cls.Params.model_fields
-    return sorted(fields, key=lambda n: 0 if fields[n].annotation is bool or get_origin(fields[n].annotation) is Literal else 1)
+    def switch(name: str) -> bool:
+        return fields[name].annotation is bool or get_origin(fields[name].annotation) is Literal
+
+    return sorted(fields, key=lambda name: 0 if switch(name) else 1)
 
 
 def check_every_parameter(cls: type[Strategy], steps) -> list[str]:
@@ -212,7 +215,8 @@ def test_the_check_finds_an_ignored_parameter(synthetic):
             return lengthwise.ShapedRewards(rewards=self.params.weight * batch.correct.astype(float))
 
     Ignoring.Params = Params
-    assert check_every_parameter(Ignoring, synthetic) == ["reward ignoring: parameter unused is accepted and changes nothing"]
+    problems = check_every_parameter(Ignoring, synthetic)
+    assert problems == ["reward ignoring: parameter unused is accepted and changes nothing"]
 
 
 def test_new_plugin_template_offers_only_what_it_applies(tmp_path, synthetic):

@@ -34,6 +34,7 @@ __all__ = [
     "loads_config",
     "parse_config",
     "build_strategies",
+    "check_difficulty_pairing",
     "apply_overrides",
     "split_overrides",
     "is_lengthwise_key",
@@ -361,7 +362,8 @@ def build_strategies(config: LengthwiseConfig, registry: Registry | None = None)
     """Build the config's schedule, reward and difficulty estimator.
 
     When the config names no difficulty estimator and the reward declares a
-    ``default_difficulty``, that estimator is built with default parameters.
+    ``default_difficulty``, that estimator is built with default parameters. A reward paired with
+    an estimator that lacks what it reads is a :class:`ConfigError` (:func:`check_difficulty_pairing`).
     """
     registry = registry or get_registry()
     errors: list[str] = []
@@ -380,4 +382,27 @@ def build_strategies(config: LengthwiseConfig, registry: Registry | None = None)
     difficulty = built.get("difficulty")
     if difficulty is None and reward.default_difficulty is not None:
         difficulty = registry.create("difficulty", reward.default_difficulty)
+    check_difficulty_pairing(reward, difficulty, registry)
     return Strategies(schedule=built["schedule"], reward=reward, difficulty=difficulty)
+
+
+def check_difficulty_pairing(
+    reward: RewardShaper, difficulty: DifficultyEstimator | None, registry: Registry | None = None
+) -> None:
+    """Refuse (one line) a difficulty estimator that lacks what the reward reads from it.
+
+    The rule is declared by the strategies: the reward's ``needs_difficulty`` must be a subset of
+    the estimator's ``provides``. The message names the estimators that work with the reward.
+    """
+    needs = frozenset(reward.needs_difficulty)
+    provides = frozenset(difficulty.provides) if difficulty is not None else frozenset()
+    missing = needs - provides
+    if not missing:
+        return
+    registry = registry or get_registry()
+    works = [s.name for s in registry.specs("difficulty") if needs <= frozenset(s.cls.provides)]
+    got = f"difficulty '{difficulty.name}' does not provide it" if difficulty is not None else "no difficulty is built"
+    raise ConfigError(
+        f"reward '{reward.name}' reads {', '.join(sorted(missing))} from its difficulty, but {got}; "
+        f"'{reward.name}' works with difficulty {' or '.join(works) or '(none installed)'}"
+    )

@@ -86,9 +86,18 @@ class Schedule(Strategy):
 
 
 class DifficultyEstimator(Strategy):
-    """Turns a step's batch into per-response difficulty (pass rate, bucket, method score)."""
+    """Turns a step's batch into per-response difficulty (pass rate, bucket, method score).
+
+    Class attributes:
+        provides: names of what its :class:`Difficulty` carries for rewards to read, matched
+            against a reward's ``needs_difficulty``. The shipped ones: ``"accuracy-buckets"``
+            (``bucket`` is ``"high"``/``"medium"``/``"low"`` by group accuracy, Laser-D's rule) and
+            ``"pass-rate-gap"`` (``score`` is β = p(q) − P_t, > 0 for a prompt easier than the
+            running average, DeepCompress's). A plugin names its own.
+    """
 
     kind: ClassVar[Kind] = "difficulty"
+    provides: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def estimate(self, batch: RolloutBatch) -> Difficulty:
@@ -103,11 +112,16 @@ class RewardShaper(Strategy):
             shaper needs one (``None``: the shaper ignores difficulty).
         wrong_may_outrank_correct: whether the method can give a wrong response a larger
             reward than a correct one of the same group (e.g. L1-exact's length term can).
+        needs_difficulty: what the shaper reads from its difficulty, as names an estimator's
+            ``provides`` must all hold; a config pairing it with another estimator is refused
+            (:func:`lengthwise.config.build_strategies`). Empty: the shaper reads no difficulty,
+            and any estimator (whose buckets are then only logged) or none works.
     """
 
     kind: ClassVar[Kind] = "reward"
     default_difficulty: ClassVar[str | None] = None
     wrong_may_outrank_correct: ClassVar[bool] = False
+    needs_difficulty: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def shape(self, batch: RolloutBatch, difficulty: Difficulty | None = None) -> ShapedRewards:

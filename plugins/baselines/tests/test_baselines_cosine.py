@@ -123,7 +123,7 @@ def test_repetition_penalty_edge_cases():
 
 
 def test_repetition_options_refused_while_the_penalty_is_off():
-    with pytest.raises(lengthwise.StrategyParamsError, match="repetition_ngram_size only act with repetition_max_penalty < 0"):
+    with pytest.raises(lengthwise.StrategyParamsError, match="repetition_ngram_size only act with repetition_max_pen"):
         lengthwise.create("reward", "cosine", repetition_ngram_size=4)
     with pytest.raises(lengthwise.StrategyParamsError, match="repetition_input only act"):
         lengthwise.create("reward", "cosine", repetition_input="text")

@@ -8,7 +8,9 @@ deepcompress                    :mod:`lengthwise_deepcompress.dual_length_reward
 ==============================  ==================================================  ==========
 
 The reward declares ``default_difficulty = "deepcompress"``, so a config that names only the
-reward gets the model-aware estimator with its defaults (momentum 0.99).
+reward gets the model-aware estimator with its defaults (momentum 0.99); it reads the estimator's
+score β = p(q) − P_t (``needs_difficulty = {"pass-rate-gap"}``, which the estimator ``provides``),
+so another estimator is refused.
 """
 
 from .difficulty import ModelAwareDifficulty

@@ -82,6 +82,7 @@ class ModelAwareDifficulty(DifficultyEstimator):
     """DeepCompress: simple if the group pass rate exceeds the batch pass-rate EMA (m=0.99), else hard."""
 
     name: ClassVar[str] = "deepcompress"
+    provides: ClassVar[frozenset[str]] = frozenset({"pass-rate-gap"})
     Params = ModelAwareDifficultyParams
     params: ModelAwareDifficultyParams
 

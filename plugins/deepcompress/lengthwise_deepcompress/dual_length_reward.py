@@ -76,8 +76,6 @@ from lengthwise import Difficulty, RewardShaper, ShapedRewards
 from lengthwise.terms import CorrectnessParams, correctness_reward
 from lengthwise.terms import group_zscore, overlong_penalty, sigmoid
 
-from .difficulty import HARD, SIMPLE
-
 __all__ = [
     "DualLengthRewardParams",
     "DualLengthReward",
@@ -108,7 +106,9 @@ class DualLengthRewardParams(CorrectnessParams):
     @model_validator(mode="after")
     def _factor_needs_buffer(self) -> "DualLengthRewardParams":
         if self.overlong_buffer_len == 0 and "overlong_penalty_factor" in self.model_fields_set:
-            raise ValueError("overlong_penalty_factor only acts with overlong_buffer_len > 0 (the overlong term is off)")
+            raise ValueError(
+                "overlong_penalty_factor only acts with overlong_buffer_len > 0 (the overlong term is off)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -132,25 +132,19 @@ def dual_length_term(z: np.ndarray, beta: np.ndarray, centered: bool = False) ->
 
 
 def difficulty_beta(difficulty: Difficulty | None, n: int, mode: str = "difference") -> np.ndarray:
-    """β per response: ``difficulty.score`` (p - P_t) or, with ``mode="sign"``, its sign; buckets give ±1."""
-    if difficulty is None:
+    """β per response: ``difficulty.score`` (p - P_t) or, with ``mode="sign"``, its sign (β <= 0: -1)."""
+    if difficulty is None or difficulty.score is None:
         raise ValueError(
-            "the deepcompress reward needs a difficulty (simple/hard per prompt); "
-            "build it with the 'deepcompress' difficulty estimator"
+            "the deepcompress reward needs difficulty scores β = p(q) - P_t; "
+            "build them with the 'deepcompress' difficulty estimator"
         )
-    if difficulty.score is not None:
-        beta = np.asarray(difficulty.score, dtype=np.float64)
-        # A hard prompt exactly at the average has β = 0; its sign is that of its bucket (-1).
-        beta = np.where(beta > 0, 1.0, -1.0) if mode == "sign" else beta
-    else:
-        bucket = np.asarray(difficulty.bucket, dtype=object)
-        unknown = set(bucket.tolist()) - {SIMPLE, HARD}
-        if unknown:
-            raise ValueError(f"deepcompress reward: buckets must be '{SIMPLE}'/'{HARD}', got {sorted(map(str, unknown))}")
-        beta = np.where(bucket == SIMPLE, 1.0, -1.0)
-    if beta.shape != (n,) or not np.all(np.isfinite(beta)):
-        raise ValueError(f"difficulty gives scores of shape {beta.shape} (finite required) for {n} responses")
-    return beta
+    beta = np.asarray(difficulty.score, dtype=np.float64)
+    if beta.shape != (n,) or not np.all(np.isfinite(beta)) or np.any(np.abs(beta) > 1):
+        raise ValueError(
+            f"difficulty gives scores of shape {beta.shape} (finite, in [-1, 1] required) for {n} responses"
+        )
+    # A hard prompt exactly at the average has β = 0; its sign is that of its bucket (hard: -1).
+    return np.where(beta > 0, 1.0, -1.0) if mode == "sign" else beta
 
 
 class DualLengthReward(RewardShaper):
@@ -160,6 +154,8 @@ class DualLengthReward(RewardShaper):
     Params = DualLengthRewardParams
     params: DualLengthRewardParams
     default_difficulty: ClassVar[str | None] = "deepcompress"
+    # β = p(q) - P_t in Difficulty.score; Laser's +1/0/-1 bucket score is not a pass-rate gap
+    needs_difficulty: ClassVar[frozenset[str]] = frozenset({"pass-rate-gap"})
 
     def shape(self, batch, difficulty: Difficulty | None = None) -> ShapedRewards:
         p = self.params

@@ -249,10 +249,12 @@ def test_sign_flip_same_group_simple_vs_hard():
     # (mean 200, std sqrt((100²+0+100²)/3) = 81.6497). Simple: short gets
     # σ(1.224745) = 1/(1 + e^-1.224745) = 1/(1 + 0.293833) = 0.772897;
     # hard: the same response gets σ(-1.224745) = 1 - 0.772897 = 0.227103.
+    # β = +1 (simple) and β = -1 (hard), the sign mode's values.
     batch = RolloutBatch.from_lists(["q"] * 3, [100, 300, 200], [1, 1, 0], 1000)
     r = DualLengthReward()
-    simple = r.shape(batch, Difficulty(pass_rate=np.full(3, 2 / 3), bucket=np.array([SIMPLE] * 3, dtype=object)))
-    hard = r.shape(batch, Difficulty(pass_rate=np.full(3, 2 / 3), bucket=np.array([HARD] * 3, dtype=object)))
+    p = np.full(3, 2 / 3)
+    simple = r.shape(batch, Difficulty(pass_rate=p, bucket=np.array([SIMPLE] * 3, dtype=object), score=np.ones(3)))
+    hard = r.shape(batch, Difficulty(pass_rate=p, bucket=np.array([HARD] * 3, dtype=object), score=-np.ones(3)))
     assert simple.terms["length"][0] == pytest.approx(0.2 * 0.772897, abs=1e-6)
     assert hard.terms["length"][0] == pytest.approx(0.2 * 0.227103, abs=1e-6)
     assert simple.rewards[0] > simple.rewards[1] and hard.rewards[0] < hard.rewards[1]
@@ -370,12 +372,15 @@ def test_overlong_applies_to_correct_and_wrong_with_script_values():
     assert out.metrics["overlong_frac"] == 1.0
 
 
-def test_difficulty_required_and_buckets_checked():
+def test_difficulty_scores_required():
     batch = RolloutBatch.from_lists(["q"], [10], [1], 100)
-    with pytest.raises(ValueError, match="difficulty"):
+    with pytest.raises(ValueError, match="needs difficulty scores"):
         DualLengthReward().shape(batch)
-    with pytest.raises(ValueError, match="buckets"):
+    # buckets alone (no β) are not enough, and a score outside [-1, 1] is no pass-rate gap
+    with pytest.raises(ValueError, match="needs difficulty scores"):
         DualLengthReward().shape(batch, Difficulty(pass_rate=np.ones(1), bucket=np.array(["high"], dtype=object)))
+    with pytest.raises(ValueError, match=r"in \[-1, 1\] required"):
+        DualLengthReward().shape(batch, Difficulty(np.ones(1), np.array([SIMPLE], dtype=object), score=np.full(1, 2.0)))
 
 
 @pytest.mark.parametrize(
@@ -580,9 +585,6 @@ def test_property_sign_mode_depends_only_on_the_sign_of_beta(groups, betas):
     c = DualLengthReward(beta="difference").shape(batch, Difficulty(pass_rate=batch.group_pass_rate(), bucket=bucket, score=sign))
     np.testing.assert_array_equal(a.rewards, b.rewards)
     np.testing.assert_array_equal(a.rewards, c.rewards)
-    # and matches the bucket-only path (no score): simple -> +1, hard -> -1
-    e = r.shape(batch, Difficulty(pass_rate=batch.group_pass_rate(), bucket=bucket))
-    np.testing.assert_array_equal(a.rewards, e.rewards)
 
 
 def test_sigmoid_is_stable_at_extremes():
@@ -616,7 +618,7 @@ def test_repository_figure_is_weight_one_tenth_on_every_answer(beta):
 
 
 def test_overlong_factor_without_buffer_is_refused():
-    with pytest.raises(lengthwise.StrategyParamsError, match="overlong_penalty_factor only acts with overlong_buffer_len > 0"):
+    with pytest.raises(lengthwise.StrategyParamsError, match="overlong_penalty_factor only acts with overlong_buffer"):
         lengthwise.create("reward", "deepcompress", overlong_penalty_factor=0.5)
     # the scripts' pair (deepcompress-zero-7b.sh L92-93) is accepted
     assert lengthwise.create("reward", "deepcompress", overlong_buffer_len=2048, overlong_penalty_factor=1.0)

@@ -12,7 +12,8 @@ laser-buckets   :mod:`lengthwise_laser.buckets`              difficulty
 
 Helpers: :mod:`lengthwise_laser.targets` (coverage statistics and the target-length choice),
 :mod:`lengthwise_laser.repetition` (Laser-DE's n-gram repetition check). ``laser-d`` and
-``laser-de`` declare ``default_difficulty = "laser-buckets"``.
+``laser-de`` declare ``default_difficulty = "laser-buckets"`` and read its ``"accuracy-buckets"``
+(``needs_difficulty``), which ``laser-buckets`` ``provides``; another estimator is refused.
 """
 
 from .buckets import LaserBuckets

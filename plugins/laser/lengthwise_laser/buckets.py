@@ -79,6 +79,7 @@ class LaserBuckets(DifficultyEstimator):
     """Laser-D buckets by group accuracy: high p >= 2/3, medium 1/3 <= p < 2/3, low p < 1/3."""
 
     name: ClassVar[str] = "laser-buckets"
+    provides: ClassVar[frozenset[str]] = frozenset({"accuracy-buckets"})
     Params = StrictParams
 
     def estimate(self, batch: RolloutBatch) -> Difficulty:

@@ -100,6 +100,8 @@ class AdaptiveTargetShaper(RewardShaper):
     """Common machinery of Laser-D and Laser-DE: buckets, monitored targets and their state."""
 
     default_difficulty: ClassVar[str | None] = "laser-buckets"
+    # the buckets high/medium/low by group accuracy; another estimator's labels mean nothing here
+    needs_difficulty: ClassVar[frozenset[str]] = frozenset({"accuracy-buckets"})
     params: AdaptiveTargetParams
 
     def __init__(self, params: AdaptiveTargetParams | None = None, **kwargs: Any) -> None:

@@ -45,8 +45,9 @@ u = 1/4. Because L_min and L_max are integers the rounded cap stays in [L_min, L
 Cycles: with ``cycles = n`` the schedule runs n full cycles (s < n·T) and then holds
 ``after_cycles``: ``"hold"`` keeps the value the last cycle ends on (its limit as u → 1:
 L_max for every compression-first shape, L_min for expansion-first), ``"max"``/``"min"`` hold
-L_max/L_min; setting ``after_cycles`` without ``cycles`` is refused (it would act on nothing). The paper stops training after three cycles; it does not say what a longer run
-should do, so the default is ``cycles=None`` (repeat forever).
+L_max/L_min; setting ``after_cycles`` without ``cycles`` is refused (it would act on nothing).
+The paper stops training after three cycles; it does not say what a longer run should do, so
+the default is ``cycles=None`` (repeat forever).
 """
 
 from __future__ import annotations
