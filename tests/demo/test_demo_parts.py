@@ -58,6 +58,7 @@ def test_filler_holds_no_number_and_costs_tokens_only():
             solution_trace(p, bad)
 
 
+@settings(deadline=None)  # grading and tokenizing: timings vary on a loaded machine
 @given(st.integers(0, 10_000), st.sampled_from(LEVELS))
 def test_problems_stay_in_range_and_traces_grade_correct(seed, level):
     p = make_problem(level, random.Random(seed))
@@ -69,6 +70,7 @@ def test_problems_stay_in_range_and_traces_grade_correct(seed, level):
     assert grade([solution_trace(p, 0)], [str(p.answer)]) == [True]
 
 
+@settings(deadline=None)
 @given(st.integers(0, 10_000), st.sampled_from(LEVELS), st.integers(0, 5))
 def test_reasoning_tokens_is_the_unhedged_trace_length(seed, level, filler):
     """reasoning_tokens = 6 per line + 8: counted by hand for 3 * 4 + 5 - 2 (level 2 with a product):
