@@ -139,6 +139,13 @@ def test_level_rows_and_table_by_hand(tmp_path):
     assert rows[("baseline", 1)]["accuracy_ci_high"] == 1.0 or rows[("baseline", 1)]["accuracy_ci_high"] <= 1.0
     table = format_levels(list(rows.values()))
     assert "| baseline | 1 | 100 / 10 | 0 / 30 |" in table
+    pytest.importorskip("matplotlib")
+    paths = {p.name for p in write_comparison(comparison_rows([o], problems=4), [o], tmp_path)}
+    assert {"compare-levels.csv", "levels.png", "levels.pdf"} <= paths
+    lines = (tmp_path / "compare-levels.csv").read_text().splitlines()
+    assert lines[0].startswith("config,level,runs") and len(lines) == 1 + 4  # 2 configs x 2 levels
+    doc = json.loads((tmp_path / "compare.json").read_text())
+    assert len(doc["levels"]) == 4 and doc["provenance"]["seeds"] == [0]
 
 
 def test_read_evaluation_from_a_verl_dump(tmp_path):

@@ -310,6 +310,8 @@ def write_comparison(rows: Sequence[ResultRow], outcomes: Sequence[RunOutcome], 
     md = format_comparison(rows, baseline)
     if levels:
         md += "\n### Per level\n\n" + format_levels(levels)
+        levels_csv = out_dir / "compare-levels.csv"
+        _write_level_csv(levels, levels_csv)
     if sigs:
         md += "\n### Signatures\n\n" + format_signatures(sigs)
     md_path.write_text(md, encoding="utf-8")
@@ -319,7 +321,7 @@ def write_comparison(rows: Sequence[ResultRow], outcomes: Sequence[RunOutcome], 
     doc = {"provenance": provenance(outcomes), "rows": [asdict(r) for r in rows], "levels": levels,
            "verdicts": verdicts(rows, baseline), "signatures": [s.as_dict() for s in sigs], "runs": runs}
     json_path.write_text(json.dumps(_no_nan(doc), indent=1), encoding="utf-8")
-    paths = [csv_path, md_path, json_path]
+    paths = [csv_path, md_path, json_path] + ([out_dir / "compare-levels.csv"] if levels else [])
     try:
         from ..evaluation.plots import plot_levels, plot_pareto
     except ImportError:  # matplotlib comes with the demo extra
@@ -328,6 +330,21 @@ def write_comparison(rows: Sequence[ResultRow], outcomes: Sequence[RunOutcome], 
     if levels:
         paths += plot_levels(levels, out_dir)
     return paths
+
+
+_LEVEL_COLUMNS = ("config", "level", "runs", "problems", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
+                  "tokens", "tokens_ci_low", "tokens_ci_high", "truncation_rate")
+
+
+def _write_level_csv(levels: Sequence[dict[str, Any]], path: Path) -> None:
+    """The per-level rows as CSV (one row per config and level; empty cells for missing intervals)."""
+    import csv
+
+    with Path(path).open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(_LEVEL_COLUMNS)
+        for r in levels:
+            w.writerow(["" if isinstance(r.get(c), float) and math.isnan(r[c]) else r.get(c, "") for c in _LEVEL_COLUMNS])
 
 
 def provenance(outcomes: Sequence[RunOutcome]) -> dict[str, Any]:
