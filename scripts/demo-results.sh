@@ -9,7 +9,7 @@ OUT=${1:-results/demo}
 LW=${LENGTHWISE:-.venv/bin/lengthwise}
 "$LW" demo --compare core --seeds 3 --out "$OUT"
 mkdir -p docs/results
-for f in compare.json compare.md pareto.png pareto.pdf levels.png levels.pdf; do
+for f in compare.json compare.md compare-levels.csv pareto.png pareto.pdf levels.png levels.pdf; do
     cp "$OUT/compare/$f" docs/results/
 done
 echo "docs/results/: $(ls docs/results | tr '\n' ' ')"
