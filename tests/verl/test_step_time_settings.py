@@ -42,3 +42,14 @@ def test_the_buffer_takes_the_poll_interval_from_sampler_kwargs():
     buf.sampler_kwargs = {"poll_interval": 0}
     with pytest.raises(ValueError, match="poll_interval must be > 0"):
         buf._setup_lengthwise()
+
+
+def test_a_tight_schedule_does_not_shorten_the_held_out_evaluation():
+    # fixed budget 40 with evaluation at 128: verl's response length (the rollout's hard limit, for
+    # training and validation alike) is 128; training requests get the schedule's 40 (agent loop)
+    cfg = loads_config("schedule: {name: constant, params: {length: 40}}\nreward: length-capped\n"
+                       "training: {max_prompt_length: 64, val_response_length: 128}")
+    out = training_overrides(cfg, 40)
+    assert out["data.max_response_length"] == 128
+    assert out["actor_rollout_ref.actor.ppo_max_token_len_per_gpu"] == 64 + 128
+    assert training_overrides(loads_config(BASE), 128)["data.max_response_length"] == 128

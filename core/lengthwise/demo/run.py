@@ -248,7 +248,8 @@ def run_demo(
         # greedy: verl 0.9.1 V1 samples validation at val_kwargs.temperature and ignores do_sample
         "actor_rollout_ref.rollout.val_kwargs.temperature=0",
         "actor_rollout_ref.rollout.val_kwargs.top_p=1.0",
-        f"actor_rollout_ref.rollout.max_model_len={config.training.max_prompt_length + strategies.schedule.max_cap}",
+        f"actor_rollout_ref.rollout.max_model_len="
+        f"{config.training.max_prompt_length + max(strategies.schedule.max_cap, config.training.val_response_length or 0)}",
         "data.val_batch_size=512",
         *settings.extra_overrides,
     ]

@@ -95,17 +95,21 @@ def _files(paths: Sequence[str]) -> str | list[str]:
 def training_overrides(config: LengthwiseConfig, max_cap: int, experiment_name: str = "") -> dict[str, Any]:
     """verl keys for the config's ``training:`` section (values as Python objects).
 
-    ``max_cap`` is the schedule's largest cap; it becomes ``data.max_response_length``.
+    ``max_cap`` is the schedule's largest cap; ``data.max_response_length`` is the larger of it
+    and ``training.val_response_length`` (verl sizes its buffers with it and the agent loop caps
+    every request at it: a tight schedule must not shorten the held-out evaluation too; training
+    requests get the schedule's cap, :mod:`.agent_loop`).
     Defaults that are not paper settings but that every paper script uses (dynamic batch size
     with one full sequence per micro-batch, padding removal, gradient checkpointing, vLLM with
     tensor parallel 1, console logging) are set here and can be overridden like anything else.
     """
     t = config.training
-    seq_len = t.max_prompt_length + max_cap
+    response_len = max(max_cap, t.val_response_length or 0)
+    seq_len = t.max_prompt_length + response_len
     out: dict[str, Any] = {
         "algorithm.adv_estimator": "grpo",
         "data.max_prompt_length": t.max_prompt_length,
-        "data.max_response_length": max_cap,
+        "data.max_response_length": response_len,
         "data.train_batch_size": t.train_batch_size,
         "data.filter_overlong_prompts": True,
         "actor_rollout_ref.model.path": _model_path(t.model_path),
