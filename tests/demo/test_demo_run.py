@@ -193,3 +193,12 @@ def test_a_failed_run_does_not_stop_the_comparison(tmp_path):
     assert "[1/2] baseline seed 0" in res.output and "[2/2] siri-cosine seed 0" in res.output
     assert res.output.count("verl exited with code") == 2
     assert "no run of the comparison finished" in res.output
+
+
+def test_report_only_trains_nothing(tmp_path):
+    res = CliRunner().invoke(main, ["demo", "--compare", "baseline,fixed-budget", "--report-only", "--out", str(tmp_path)])
+    assert res.exit_code == 1
+    assert res.output.count("not finished, left out") == 2 and "verl:" not in res.output
+    assert "no run of the comparison finished" in res.output
+    bad = CliRunner().invoke(main, ["demo", "--report-only", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "--report-only needs --compare" in bad.output

@@ -112,9 +112,11 @@ def _finished(out: Path, cfg, steps: int | None, seed: int):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="torch CPU threads per process (default: torch's choice)")
 @click.option("--rerun", is_flag=True, help="in a comparison, train again even where a finished run is on disk")
+@click.option("--report-only", is_flag=True,
+              help="in a comparison, train nothing: tabulate the finished runs on disk and name the missing ones")
 @click.option("--quiet", is_flag=True, help="no progress bars")
 def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step, rollout_n, eval_every, seed, threads,
-         rerun, quiet) -> None:
+         rerun, report_only, quiet) -> None:
     """Train the tiny model with verl's GRPO trainer on CPU under a length strategy; write a results folder.
 
     OVERRIDES: lengthwise keys (schedule.params.period=10, reward.name=kimi, training.rollout_n=4)
@@ -130,6 +132,9 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
     comparing = compare is not None
     if seeds > 1 and not comparing:
         click.echo("error: --seeds needs --compare (e.g. --compare siri-cosine --seeds 3)", err=True)
+        sys.exit(2)
+    if report_only and (not comparing or rerun):
+        click.echo("error: --report-only needs --compare and excludes --rerun", err=True)
         sys.exit(2)
     own, verl_args = split_overrides(overrides)
     configs = []
@@ -162,7 +167,7 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
     results, outcomes, failed = [], [], []
     total = len(configs) * (seeds if comparing else 1)
     overall = None
-    if comparing and not quiet:
+    if comparing and not quiet and not report_only:
         from tqdm.auto import tqdm
 
         # every run's steps on one bar: its ETA is the whole comparison's
@@ -180,6 +185,10 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
             run_steps = steps or cfg.training.total_training_steps or 40
             if r is not None and overall is not None:
                 overall.update(run_steps)
+            if r is None and report_only:
+                click.echo(f"== [{len(results) + len(failed) + 1}/{total}] {label}: not finished, left out ({run_dir})")
+                failed.append(f"{label} (not run)")
+                continue
             if r is not None:
                 click.echo(f"== [{len(results) + len(failed) + 1}/{total}] {label}: finished run reused ({run_dir})")
             else:
