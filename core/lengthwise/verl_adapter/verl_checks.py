@@ -112,8 +112,12 @@ def _estimator_error(cfg: Any) -> str | None:
     try:
         get_adv_estimator_fn(name)
     except ValueError:
-        known = ", ".join(e.value for e in AdvantageEstimator)
-        return f"algorithm.adv_estimator={name}: verl has no advantage estimator of that name (verl's own: {known}; lengthwise's: {CORRECT_BOOST_ESTIMATOR})"
+        import difflib
+
+        known = [e.value for e in AdvantageEstimator] + [CORRECT_BOOST_ESTIMATOR]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"verl's own: {', '.join(known[:-1])}; lengthwise's: {known[-1]}"
+        return f"algorithm.adv_estimator={name}: verl has no advantage estimator of that name; {hint}"
     return None
 
 
