@@ -12,14 +12,13 @@ abstract's sentence, in DLER's own terms (:mod:`lengthwise_dler.truncation`):
     p(q)  = pass rate of prompt q's group this step         (the difficulty hook; default
                                                              estimator ``pass-rate``)
     L(q)  = ceil(L · (1 − (1 − ρ) · p(q)))                 L = the rollout cap, ρ = easy_fraction
-    R(y)  = r_u · κ                    if ℓ(y) > L(q)       (cut at L(q))
+    R(y)  = r_w · κ                    if ℓ(y) > L(q)       (cut at L(q))
             DLER's R(y)                otherwise
 
 so a prompt no rollout solves keeps DLER's L, one every rollout solves is truncated at ρ·L, and
-the length moves linearly in between. r_u is the reward of a response with no answer
-(``format_reward``, else r_w): a response cut at L(q) is graded as one generated with
+the length moves linearly in between. A response cut at L(q) is graded as one generated with
 ``max_tokens = L(q)`` would be, with its answer — written after ``</think>``, at the end — past
-the cut, and it did not stop (κ). The scorer graded clip(y, L), not clip(y, L(q)), so a response
+the cut, so it has none (DLER scores that as wrong), and it did not stop (κ). The scorer graded clip(y, L), not clip(y, L(q)), so a response
 that wrote its answer within L(q) and then kept going is counted as unanswered: that is the
 approximation (exact for responses that end at their answer, which the task format asks for).
 A response within L(q) is scored exactly as DLER scores it, so ρ = 1 is DLER.
@@ -40,6 +39,7 @@ from pydantic import Field
 from lengthwise import RewardShaper, ShapedRewards
 from lengthwise.terms import correctness_reward
 
+from .pass_rate import GROUP_PASS_RATE
 from .truncation import DlerParams, stop_scale
 
 __all__ = ["DifficultyAwareParams", "DifficultyAwareDler", "truncation_lengths"]
@@ -71,6 +71,7 @@ class DifficultyAwareDler(RewardShaper):
 
     name: ClassVar[str] = "da-dler"
     default_difficulty: ClassVar[str | None] = "pass-rate"
+    needs_difficulty: ClassVar[frozenset[str]] = frozenset({GROUP_PASS_RATE})
     Params = DifficultyAwareParams
     params: DifficultyAwareParams
 
@@ -81,8 +82,7 @@ class DifficultyAwareDler(RewardShaper):
         limit = truncation_lengths(batch.caps, difficulty.pass_rate, p.easy_fraction)
         cut_early = batch.lengths > limit
         n = len(batch)
-        unanswered = correctness_reward(np.zeros(n, dtype=bool), p, np.zeros(n, dtype=bool))
-        rc = np.where(cut_early, unanswered, correctness_reward(batch.correct, p, batch.has_answer))
+        rc = correctness_reward(batch.correct & ~cut_early, p)
         scale = stop_scale(batch.truncated | cut_early, p.stop_properly_penalty)
         return ShapedRewards(
             rewards=rc * scale,

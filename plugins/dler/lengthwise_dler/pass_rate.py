@@ -17,8 +17,11 @@ import numpy as np
 
 from lengthwise import Difficulty, DifficultyEstimator, StrictParams
 
-__all__ = ["GroupPassRate", "ALL_CORRECT", "ALL_WRONG", "MIXED"]
+__all__ = ["GroupPassRate", "GROUP_PASS_RATE", "ALL_CORRECT", "ALL_WRONG", "MIXED"]
 
+#: What this estimator provides (``DifficultyEstimator.provides``): ``pass_rate`` is the response's
+#: group pass rate this step, which Difficulty-Aware DLER reads.
+GROUP_PASS_RATE = "group-pass-rate"
 ALL_CORRECT = "all-correct"
 ALL_WRONG = "all-wrong"
 MIXED = "mixed"
@@ -28,6 +31,7 @@ class GroupPassRate(DifficultyEstimator):
     """p(q) of each response's group; buckets all-correct / mixed / all-wrong."""
 
     name: ClassVar[str] = "pass-rate"
+    provides: ClassVar[frozenset[str]] = frozenset({GROUP_PASS_RATE})
     Params = StrictParams
 
     def estimate(self, batch) -> Difficulty:

@@ -34,8 +34,9 @@ at ea7d4f7 carries the same two knobs):
   ``finish_reason == 'stop'``.
 * the score: ``verl/utils/reward_score/__init__.py:47-52`` (data source ``deepscaler``) ->
   ``deepscaler/math_reward.py:29-36`` (no ``</think>`` or no ``\\boxed{}`` after it: not correct),
-  ``:63-74`` (returns ``is_correct``), ``__init__.py:116-121`` (``float``): r_c = 1, r_w = 0, and a
-  response without ``</think>`` is wrong — grade with ``scoring.require_think_close: true``.
+  ``:63-74`` (returns ``is_correct``), ``__init__.py:116-121`` (``float``): r_c = 1, r_w = 0; a
+  response without ``</think>`` or without an answer is wrong like any other (no separate format
+  reward) — grade with ``scoring.require_think_close: true``.
 
 Choices where lengthwise differs from the fork:
 
@@ -78,11 +79,8 @@ class DlerParams(CorrectnessParams):
 
     @model_validator(mode="after")
     def _correct_stays_above_wrong(self) -> "DlerParams":
-        k = self.stop_properly_penalty
-        worst_right = min(self.correct_reward, k * self.correct_reward)
-        lows = [self.wrong_reward] + ([self.format_reward] if self.format_reward is not None else [])
-        best_wrong = max(max(r, k * r) for r in lows)
-        if best_wrong > worst_right:
+        k, rc, rw = self.stop_properly_penalty, self.correct_reward, self.wrong_reward
+        if max(rw, k * rw) > min(rc, k * rc):
             raise ValueError(
                 "a wrong answer would outrank a correct one cut at the cap: need max(r_w, κ·r_w) <= κ·r_c "
                 "(use wrong_reward <= 0 <= correct_reward)"
@@ -104,7 +102,7 @@ class DlerTruncation(RewardShaper):
 
     def shape(self, batch, difficulty=None) -> ShapedRewards:
         p = self.params
-        rc = correctness_reward(batch.correct, p, batch.has_answer)
+        rc = correctness_reward(batch.correct, p)
         scale = stop_scale(batch.truncated, p.stop_properly_penalty)
         rewards = rc * scale
         n = len(batch)

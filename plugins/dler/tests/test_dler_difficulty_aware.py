@@ -1,4 +1,4 @@
-"""da-dler: L(q) = ceil(L·(1 − (1 − ρ)·p(q))); beyond L(q): r_u·κ; within: DLER's reward.
+"""da-dler: L(q) = ceil(L·(1 − (1 − ρ)·p(q))); beyond L(q): r_w·κ; within: DLER's reward.
 
 p(q) comes from the difficulty estimator (default pass-rate: the group's share of correct
 answers this step).
@@ -52,11 +52,11 @@ def test_da_dler_by_hand():
     assert out.metrics["cut_early_frac"] == pytest.approx(3 / 6)  # a1, a2, b1: ℓ > L(q)
 
 
-def test_da_dler_format_reward_for_early_cut():
-    # A response cut at L(q) counts as unanswered: format_reward · κ when format_reward is set.
+def test_da_dler_early_cut_with_a_negative_wrong_reward():
+    # A response cut at L(q) counts as unanswered, i.e. wrong: r_w · κ.
     batch = RolloutBatch.from_lists(["a", "a"], [10, 60], [True, True], 64)
     diff = Difficulty(pass_rate=np.array([1.0, 1.0]), bucket=np.array(["x", "x"], dtype=object))
-    out = DifficultyAwareDler(format_reward=-1.0, wrong_reward=-1.0).shape(batch, diff)
+    out = DifficultyAwareDler(wrong_reward=-1.0).shape(batch, diff)
     # L = ceil(64·0.5) = 32: first kept (1), second cut: -1 · 0.1 = -0.1
     np.testing.assert_allclose(out.rewards, [1.0, -0.1])
 
@@ -73,6 +73,13 @@ def test_da_dler_builds_its_default_difficulty():
     cfg = lengthwise.parse_config({"schedule": "constant", "reward": {"name": "da-dler"}})
     strategies = lengthwise.build_strategies(cfg)
     assert strategies.difficulty.name == "pass-rate"
+
+
+def test_da_dler_refuses_an_estimator_without_group_pass_rates():
+    # deepcompress's estimator provides its pass-rate gap, not the group pass rate da-dler reads
+    cfg = lengthwise.parse_config({"schedule": "constant", "reward": "da-dler", "difficulty": "deepcompress"})
+    with pytest.raises(lengthwise.ConfigError, match="pass-rate"):
+        lengthwise.build_strategies(cfg)
 
 
 def test_da_dler_needs_difficulty_and_valid_rho():

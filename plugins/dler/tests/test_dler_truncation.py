@@ -61,10 +61,12 @@ def test_dler_each_response_own_cap():
     np.testing.assert_allclose(DlerTruncation().shape(batch).rewards, [0.1, 1.0])
 
 
-def test_dler_format_reward_applies_to_unanswered_only():
+def test_dler_no_answer_is_wrong():
+    # deepscaler_reward_fn returns is_correct: no separate format reward (an unanswered response is 0)
     batch = RolloutBatch.from_lists(["a", "a"], [10, 10], [False, False], 64, has_answer=[False, True])
-    out = DlerTruncation(format_reward=-0.5, wrong_reward=-0.5).shape(batch)
-    np.testing.assert_allclose(out.rewards, [-0.5, -0.5])
+    np.testing.assert_allclose(DlerTruncation(wrong_reward=-0.5).shape(batch).rewards, [-0.5, -0.5])
+    with pytest.raises(StrategyParamsError):
+        lengthwise.create("reward", "dler", format_reward=-1.0)
 
 
 def test_dler_bad_params():
