@@ -1,10 +1,10 @@
 # Two entry points for a newcomer: `make demo` (the main job, CPU default) and `make test`.
 # Both create .venv on first use and install lengthwise (with its Rust scorer, the demo's torch
-# and transformers, and verl for the adapter and its tests) and the four plugins.
+# and transformers, and verl for the adapter and its tests) and the five plugins.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PLUGINS := plugins/siri plugins/laser plugins/deepcompress plugins/baselines
+PLUGINS := plugins/siri plugins/laser plugins/deepcompress plugins/baselines plugins/dler
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test install clean

@@ -85,7 +85,7 @@ def test_missing_file_is_exit_2(tmp_path):
     assert "cannot read config" in proc.stderr and "Traceback" not in proc.stderr
 
 
-PLUGIN_OF = {"dapo": "lengthwise-baselines", "deepcompress": "lengthwise-deepcompress", "laser": "lengthwise-laser",
+PLUGIN_OF = {"dapo": "lengthwise-baselines", "deepcompress": "lengthwise-deepcompress", "dler": "lengthwise-dler", "laser": "lengthwise-laser",
              "siri": "lengthwise-siri", "cpu-tiny": "lengthwise-siri"}
 
 

@@ -39,6 +39,10 @@ STEPS = (0, 1, 2, 1100, 1600)  # the schedules' defaults change caps at 180, 360
 
 # Shipped pairs that must be refused; every other shipped pair must work.
 REFUSED = {("laser-d", "deepcompress"), ("laser-de", "deepcompress"), ("deepcompress", "laser-buckets")}
+# lengthwise-dler: da-dler reads group pass rates, which only its pass-rate estimator declares; that
+# estimator has no accuracy buckets (Laser-D/DE) and no pass-rate gap (DeepCompress)
+REFUSED |= {("da-dler", "deepcompress"), ("da-dler", "laser-buckets"),
+            ("laser-d", "pass-rate"), ("laser-de", "pass-rate"), ("deepcompress", "pass-rate")}
 
 
 def config(reward: str, estimator: str | None, schedule: str):

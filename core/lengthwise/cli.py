@@ -253,6 +253,13 @@ def check(args: tuple[str, ...]) -> None:
             f"  training    {t.algorithm} on {t.model_path}: n={t.rollout_n}, batch={t.train_batch_size}, "
             f"lr={t.learning_rate}, clip=({t.clip_ratio_low}, {t.clip_ratio_high}), temperature={t.temperature}"
         )
+        boost = t.correct_sample_advantage_boost
+        click.echo(
+            f"  advantage   {t.adv_estimator}"
+            + (f" + {boost} for reward >= {t.correct_sample_advantage_boost_threshold}" if boost > 0 else "")
+            + f"; dynamic sampling {'on' if t.filter_groups else 'off'}"
+            + (f"; kl loss {t.kl_coef}" if t.use_kl_loss else f"; in-reward kl {t.kl_coef}" if t.kl_coef > 0 else "")
+        )
     if failed:
         sys.exit(2)
 

@@ -90,6 +90,17 @@ class TrainingConfig(_Model):
         "token-mean"
     )
     filter_groups: bool = False
+    adv_estimator: Literal["grpo", "reinforce_plus_plus_baseline", "rloo", "reinforce_plus_plus"] = Field(
+        "grpo", description="verl's algorithm.adv_estimator (DLER: reinforce_plus_plus_baseline, batch-wise normalisation)"
+    )
+    correct_sample_advantage_boost: float = Field(
+        0.0, ge=0, allow_inf_nan=False,
+        description="DLER: added to the advantage of every response whose reward >= the threshold (> 0: verl runs "
+        "lengthwise's estimator lengthwise_correct_boost around adv_estimator)",
+    )
+    correct_sample_advantage_boost_threshold: float = Field(
+        1.0, allow_inf_nan=False, description="the reward a response needs for the boost (DLER configs: κ·r_c)"
+    )
     attn_implementation: Literal["sdpa", "flash_attention_2", "eager"] = Field(
         "sdpa",
         description="HF attention of the actor/ref model; verl's default flash_attention_2 needs flash-attn, "

@@ -92,7 +92,8 @@ def test_dry_run_accepts_each_paper_config(dry_runs, stem):
     cpu = lw.training.device == "cpu"  # configs/cpu-tiny.yaml: verl on the CPU backend
     assert cfg["actor_rollout_ref"]["rollout"]["name"] == ("hf" if cpu else "vllm")
     assert cfg["trainer"]["v1"]["trainer_mode"] == ("lengthwise_cpu" if cpu else "sync")
-    assert cfg["algorithm"]["adv_estimator"] == "grpo"
+    boosted = lw.training.correct_sample_advantage_boost > 0  # DLER: lengthwise's estimator around verl's
+    assert cfg["algorithm"]["adv_estimator"] == ("lengthwise_correct_boost" if boosted else lw.training.adv_estimator)
     if lw.training.assets is None:
         assert cfg["lengthwise"]["config_path"] == str(path)
     else:  # the effective config names the prepared model and data
@@ -148,6 +149,28 @@ def test_dapo_config_uses_dynamic_sampling_and_no_verl_overlong(dry_runs):
     assert cfg["algorithm"]["filter_groups"]["metric"] == "acc"
     assert cfg["reward"]["reward_manager"]["name"] != "dapo"
     assert cfg["actor_rollout_ref"]["actor"]["optim"]["lr_warmup_steps"] == 20
+
+
+def test_dler_config_by_hand(dry_runs):
+    path, res = dry_runs("dler-r1-1.5b")
+    assert res.exit_code == 0, res.output
+    cfg = resolved_config(res.output)
+    arr, algo = cfg["actor_rollout_ref"], cfg["algorithm"]
+    # NVlabs/DLER verl-dler/dler.sh (e8d00b1): adv_estimator=reinforce_plus_plus_baseline (:8) wrapped by the
+    # boost 0.1 (:109), clip 0.2/0.28 (:15-16) with clip_ratio_c 10 (:78), filter_groups on (:79), KL loss
+    # 0.0005 (:12-13, low_var_kl), truncation at max_response_length 4000 (:19), n 16, 256 prompts, mini 64
+    assert algo["adv_estimator"] == "lengthwise_correct_boost"
+    assert "verl's reinforce_plus_plus_baseline advantage + 0.1 on every response with reward >= 0.1" in res.output
+    assert (arr["actor"]["clip_ratio_low"], arr["actor"]["clip_ratio_high"], arr["actor"]["clip_ratio_c"]) == (0.2, 0.28, 10.0)
+    assert algo["filter_groups"]["enable"] is True and algo["filter_groups"]["metric"] == "acc"
+    assert (arr["actor"]["use_kl_loss"], arr["actor"]["kl_loss_coef"], arr["actor"]["kl_loss_type"]) == (True, 0.0005, "low_var_kl")
+    assert algo["use_kl_in_reward"] is False
+    assert cfg["data"]["max_response_length"] == 4000 and cfg["data"]["max_prompt_length"] == 1024
+    assert (arr["rollout"]["n"], cfg["data"]["train_batch_size"], arr["actor"]["ppo_mini_batch_size"]) == (16, 256, 64)
+    assert arr["rollout"]["tensor_model_parallel_size"] == 2 and arr["actor"]["optim"]["weight_decay"] == 0.01
+    assert cfg["data"]["truncation"] == "left" and cfg["trainer"]["val_before_train"] is False
+    # the fork's own reward manager (dapo) is not used: lengthwise grades, the dler reward scales
+    assert cfg["reward"]["reward_manager"]["name"] == "LengthwiseRewardManager"
 
 
 def test_laser_config_uses_kl_loss(dry_runs):
@@ -320,6 +343,8 @@ def test_config_text_reaches_workers_without_a_shared_filesystem(tmp_path, monke
         ("+trainer.n_gpu_per_node=4", "override '+trainer.n_gpu_per_node=4': verl has no key trainer.n_gpu_per_node "
          "and would never read it; did you mean trainer.n_gpus_per_node?"),
         ("training.rolout_n=16", "override 'training.rolout_n=16': unknown key training.rolout_n; did you mean training.rollout_n?"),
+        ("algorithm.adv_estimator=reinforce_plus_plus_basline", "algorithm.adv_estimator=reinforce_plus_plus_basline: "
+         "verl has no advantage estimator of that name; did you mean reinforce_plus_plus_baseline?"),
     ],
 )
 def test_strict_dry_run_rejects_in_one_line(override, message):

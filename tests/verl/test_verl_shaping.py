@@ -49,6 +49,7 @@ def _step_inputs(tokenizer, make_response, rows):
         ("deepcompress-zero-7b.yaml", 80),
         ("siri-cosine-640-1.5b.yaml", 70),
         ("dapo-overlong-1.5b.yaml", 90),
+        ("dler-r1-1.5b.yaml", 64),  # responses past 64 are cut: stop-properly factor and cap grading
     ],
 )
 def test_split_path_equals_controller_score(config, cap, tokenizer, make_response):

@@ -41,11 +41,11 @@ __all__ = ["COMPARE_ALL", "COMPARE_CORE", "COMPARE_SETS", "BASE", "BENCHMARK", "
 #: ``--compare all``: every shipped strategy's demo config, the no-shaping baseline first.
 COMPARE_ALL = (
     "baseline", "fixed-budget", "siri-stair", "siri-cosine", "siri-stair-cosine", "thinkprune", "laser", "laser-d",
-    "laser-de", "deepcompress", "dapo-overlong", "kimi", "l1-max", "arora-zanette", "cosine",
+    "laser-de", "deepcompress", "dapo-overlong", "kimi", "l1-max", "arora-zanette", "cosine", "dler",
 )
 #: ``--compare core``: the methods whose signatures the comparison measures (:mod:`.signatures`):
-#: no shaping, a fixed tight budget, SIRI's two schedules, Laser-D/DE and DeepCompress.
-COMPARE_CORE = ("baseline", "fixed-budget", "siri-cosine", "siri-stair", "laser-d", "laser-de", "deepcompress")
+#: no shaping, a fixed tight budget, SIRI's two schedules, Laser-D/DE, DeepCompress; and DLER (no signature yet).
+COMPARE_CORE = ("baseline", "fixed-budget", "siri-cosine", "siri-stair", "laser-d", "laser-de", "deepcompress", "dler")
 COMPARE_SETS = {"all": COMPARE_ALL, "core": COMPARE_CORE}
 BASE = "before RL"
 BENCHMARK = "demo held-out"

@@ -1,6 +1,6 @@
 """lengthwise inside verl 0.9 (V1 trainer): the only part of lengthwise that imports verl.
 
-The pieces, each loaded by verl from its own config (nothing is registered globally):
+The pieces, each loaded by verl from its own config key (one is looked up in a registry, below):
 
 ======================================  =====================================================  ============
 verl config key                         lengthwise class                                       process
@@ -16,8 +16,16 @@ path`` + ``default_agent_loop``         :class:`agent_loop.LengthwiseSingleTurnA
                                         difficulty + shaping on the whole step, rm_scores
 ``trainer.checkpoint_callback_class``   :class:`checkpoint.LengthwiseCheckpointCallback` —     driver
                                         state saved with checkpoints, restored on resume
+``algorithm.adv_estimator=lengthwise_   :func:`advantage.compute_correct_boost_advantage` —    driver
+correct_boost``                         DLER's correct-sample boost around verl's estimator
+                                        (registered in verl's registry when verl imports
+                                        the replay buffer)
 ``lengthwise.config_path``              the lengthwise YAML (:mod:`.state`)                    all
 ======================================  =====================================================  ============
+
+The estimator is the one piece verl finds by name in a registry instead of importing it from its
+config key; the replay buffer's module registers it, and verl imports that module in the driver
+before the first step.
 
 On a machine without a GPU, :mod:`.cpu` (``training.device: cpu``) adds a CPU platform, an HF
 rollout and a gloo worker through verl's registries, so the same trainer runs on the host CPU.

@@ -46,7 +46,7 @@ from typing import Any
 from ..config import ConfigError, LengthwiseConfig, Strategies, build_strategies
 from ..data.specs import DATASETS
 from .override_types import OverrideTypeError, check_override_types, check_positive
-from .overrides import parse_override
+from .overrides import CORRECT_BOOST_ESTIMATOR, parse_override
 from .verl_checks import VerlChecks
 from .verl_checks import captured as _captured
 
@@ -367,6 +367,13 @@ def dry_run(
     if verl_result["wiring"]:
         raise DryRunError(verl_result["wiring"])
     notes.extend(verl_result["notes"])
+    if str(cfg.algorithm.adv_estimator) == CORRECT_BOOST_ESTIMATOR:
+        t = config.training
+        notes.append(
+            f"algorithm.adv_estimator={CORRECT_BOOST_ESTIMATOR}: verl's {t.adv_estimator} advantage + "
+            f"{t.correct_sample_advantage_boost} on every response with reward >= "
+            f"{t.correct_sample_advantage_boost_threshold} (lengthwise.verl_adapter.advantage)"
+        )
     _check_data_files(resolved)
     return DryRunReport(
         resolved=resolved, notes=notes, verl_output=sink.getvalue(), requirements=_requirements(resolved)

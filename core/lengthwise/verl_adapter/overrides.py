@@ -36,6 +36,7 @@ __all__ = [
     "CONFIG_ENV_VAR",
     "PROJECT_NAME",
     "FILTER_GROUPS_METRIC",
+    "CORRECT_BOOST_ESTIMATOR",
     "Override",
     "wiring_overrides",
     "training_overrides",
@@ -52,6 +53,9 @@ PROJECT_NAME = "lengthwise"
 #: The per-response key of the reward manager's ``reward_extra_info`` that DAPO dynamic sampling
 #: filters on (groups whose responses all agree on it carry no gradient): correctness, as in DAPO.
 FILTER_GROUPS_METRIC = "acc"
+#: The advantage estimator lengthwise registers in verl's registry for DLER's correct-sample boost
+#: (:mod:`lengthwise.verl_adapter.advantage`); it wraps ``training.adv_estimator``.
+CORRECT_BOOST_ESTIMATOR = "lengthwise_correct_boost"
 
 
 def wiring_overrides(config_path: Path, trainer_mode: str = "sync") -> list[str]:
@@ -107,7 +111,8 @@ def training_overrides(config: LengthwiseConfig, max_cap: int, experiment_name: 
     response_len = max(max_cap, t.val_response_length or 0)
     seq_len = t.max_prompt_length + response_len
     out: dict[str, Any] = {
-        "algorithm.adv_estimator": "grpo",
+        # with a boost, verl runs lengthwise's estimator, which adds it to training.adv_estimator's advantage
+        "algorithm.adv_estimator": CORRECT_BOOST_ESTIMATOR if t.correct_sample_advantage_boost > 0 else t.adv_estimator,
         "data.max_prompt_length": t.max_prompt_length,
         "data.max_response_length": response_len,
         "data.train_batch_size": t.train_batch_size,

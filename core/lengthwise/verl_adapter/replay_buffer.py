@@ -25,8 +25,11 @@ Why here and not in an advantage estimator (``algorithm.adv_estimator`` + ``regi
   a lengthwise estimator would have to re-implement GRPO (and could not be combined with RLOO,
   REINFORCE++, …). Rewriting ``rm_scores`` keeps every verl estimator, KL-in-reward, DAPO loss
   modes and verl's own reward metrics (``critic/score/*``) working on the shaped reward.
-* Registering an estimator needs an import in the driver before the trainer starts (no config
-  hook); the buffer is loaded lazily from the config like the other lengthwise pieces.
+* An estimator is found by name in verl's registry, so it must be registered in the driver before
+  the first advantage; verl has no config key that imports one. Where lengthwise does need an
+  estimator — DLER's boost, which acts on the advantage, not the reward — this module's import
+  registers it (:mod:`.advantage`): verl imports this module in the driver from the config when it
+  builds the trainer, before any rollout.
 * The buffer is verl's documented extension point for this, it runs in the driver with the
   whole step in hand, and its metrics dict goes straight to the tracker.
 
@@ -74,6 +77,7 @@ from verl.trainer.ppo.v1.replay_buffer import ReplayBuffer, ReplayBufferAsync
 from verl.utils import tensordict_utils as tu
 
 from .. import metrics as K
+from . import advantage  # noqa: F401  (registers lengthwise_correct_boost in verl's estimator registry, in the driver)
 from .shaping import StepShaping, shape_step
 from .state import RunState, driver_state, lengthwise_step
 

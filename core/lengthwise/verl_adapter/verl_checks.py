@@ -11,7 +11,8 @@ then answers requests, one JSON line each way:
   names (:func:`.override_types.annotation_table`), for a cold schema cache;
 * ``{"op": "check", "config": YAML, "wired": [[key, module, attr], ...]}`` — verl's
   ``validate_config`` with ``need_reference_policy``/``need_critic`` and the rollout and
-  algorithm sections converted to their dataclasses, then every wired class imported:
+  algorithm sections converted to their dataclasses, then every wired class imported and the
+  advantage estimator looked up in verl's registry (where the imports register lengthwise's):
   ``{"validation": error or null, "wiring": error or null, "notes": [...], "output": text}``.
 
 The child's stdout and stderr (file descriptors included) go to a file whose text comes back as
@@ -100,11 +101,31 @@ def _wiring_error(wired: Sequence[Sequence[str]], notes: list[str]) -> str | Non
     return None
 
 
+def _estimator_error(cfg: Any) -> str | None:
+    # verl looks the estimator up by name only at the first advantage (core_algos.get_adv_estimator_fn);
+    # the wiring imports above have registered lengthwise's (lengthwise.verl_adapter.advantage)
+    from verl.trainer.ppo.core_algos import AdvantageEstimator, get_adv_estimator_fn
+
+    from .overrides import CORRECT_BOOST_ESTIMATOR
+
+    name = str(cfg.algorithm.adv_estimator)
+    try:
+        get_adv_estimator_fn(name)
+    except ValueError:
+        import difflib
+
+        known = [e.value for e in AdvantageEstimator] + [CORRECT_BOOST_ESTIMATOR]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"verl's own: {', '.join(known[:-1])}; lengthwise's: {known[-1]}"
+        return f"algorithm.adv_estimator={name}: verl has no advantage estimator of that name; {hint}"
+    return None
+
+
 def check_config(cfg: Any, wired: Sequence[Sequence[str]]) -> dict[str, Any]:
-    """verl's validation of the composed ``cfg`` and the imports of the ``wired`` classes."""
+    """verl's validation of the composed ``cfg``, the imports of the ``wired`` classes, the advantage estimator."""
     notes: list[str] = []
     validation = _validation_error(cfg)
-    wiring = _wiring_error(wired, notes) if validation is None else None
+    wiring = (_wiring_error(wired, notes) or _estimator_error(cfg)) if validation is None else None
     return {"validation": validation, "wiring": wiring, "notes": notes}
 
 
