@@ -84,7 +84,7 @@ def test_has_answer_and_truncated_defaults_and_checks():
 
 
 def test_answer_flags_from_grade_results():
-    from lengthwise.pipeline import answer_flags
+    from lengthwise.step import answer_flags
     from lengthwise.scoring import GradeResult
 
     graded = [

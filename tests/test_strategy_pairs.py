@@ -4,7 +4,7 @@ line that names the estimators that do work (issue 23 §5).
 "Works" is shown through the path verl's driver takes: the config is built as ``lengthwise
 train`` builds it (:func:`lengthwise.config.build_strategies`), each response of a step is turned
 into its grading record (``record_from_grade``, what the reward workers send) and the whole step is
-shaped by :func:`lengthwise.verl_adapter.shaping.shape_step` with the step's cap from the schedule;
+shaped by :func:`lengthwise.step.shape_step` with the step's cap from the schedule;
 the rewards must be finite, one per response, and the state must survive a JSON round trip (a
 checkpoint), step after step. Strategies run with their default parameters.
 
@@ -28,7 +28,7 @@ from lengthwise import LengthController
 from lengthwise.cli import main
 from lengthwise.config import ConfigError, build_strategies, parse_config
 from lengthwise.scoring import GradeResult
-from lengthwise.verl_adapter.shaping import record_from_grade, shape_step
+from lengthwise.step import record_from_grade, shape_step
 
 REGISTRY = lengthwise.get_registry()
 SCHEDULES = REGISTRY.names("schedule")

@@ -1,10 +1,10 @@
 """One training step's length logic: cap → grade → difficulty → rewards.
 
 :class:`LengthController` is what a trainer holds (verl's adapter, the CPU demo): it asks the
-schedule for the step's cap, grades the step's responses with the lengthwise scorer on
-``clip(y, L_t)`` (:meth:`LengthController.score`), and runs the difficulty estimator and the
-reward shaper on the whole batch. Its state dict bundles the strategies' states so a resumed run
-continues exactly.
+schedule for the step's cap and runs the difficulty estimator and the reward shaper on a graded
+batch (:meth:`LengthController.step`). Its state dict bundles the strategies' states so a
+resumed run continues exactly. Grading and the per-response records live in :mod:`lengthwise.step`,
+the one path a step takes for verl and for :meth:`LengthController.score` alike.
 """
 
 from __future__ import annotations
@@ -19,45 +19,7 @@ from .batch import Difficulty, RolloutBatch, ShapedRewards
 from .config import LengthwiseConfig, Strategies, build_strategies
 from .scoring.options import GradeOptions
 
-__all__ = ["LengthController", "StepResult", "answer_flags", "cap_char_offsets", "grade_with"]
-
-
-def answer_flags(
-    graded: Sequence[Any], lengths: Sequence[float], caps: int | Sequence[int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """``RolloutBatch.has_answer`` and ``truncated`` from grade results.
-
-    has_answer: the scorer found an answer (its path is not ``"no_answer"``).
-    truncated: the scorer's cap cut the text, or the response reached its generation cap (ℓ >= cap).
-    """
-    n = len(graded)
-    ell = np.asarray(lengths, dtype=np.float64)
-    cap = np.full(n, caps, dtype=np.float64) if np.isscalar(caps) else np.asarray(caps, dtype=np.float64)
-    has_answer = np.array([g.path != "no_answer" for g in graded], dtype=bool)
-    cut = np.array([bool(g.truncated) for g in graded], dtype=bool)
-    return has_answer, cut | (ell >= cap)
-
-
-def cap_char_offsets(
-    texts: Sequence[str],
-    token_ids: Sequence[Sequence[int]],
-    caps: Sequence[int],
-    decode: Any,
-) -> list[int | None]:
-    """Where the cap falls in each response, as a character offset (None: within the cap).
-
-    A response of more than ``cap`` tokens is graded on its first ``cap`` tokens; their decoded
-    text ``decode(ids[:cap])`` is a prefix of the full text for the byte-level BPE tokenizers
-    these models use, so its length is the offset. ``decode`` is the tokenizer's
-    ``decode(list[int]) -> str``.
-    """
-    out: list[int | None] = []
-    for text, ids, cap in zip(texts, token_ids, caps):
-        if len(ids) <= cap:
-            out.append(None)
-        else:
-            out.append(min(len(decode(list(ids[: int(cap)]))), len(text)))
-    return out
+__all__ = ["LengthController", "StepResult"]
 
 
 @dataclass(frozen=True)
@@ -67,23 +29,6 @@ class StepResult:
     rewards: ShapedRewards
     difficulty: Difficulty | None
     metrics: dict[str, float] = field(default_factory=dict)
-
-
-def grade_with(
-    scoring: GradeOptions,
-    responses: Sequence[str],
-    ground_truths: Sequence[str],
-    cap_offsets: Sequence[int | None] | None = None,
-) -> list[Any]:
-    """Grade with a config's scoring options; ``cap_offsets`` count only when ``cap_grading`` is on."""
-    from .scoring import grade_detailed
-
-    return grade_detailed(
-        list(responses),
-        list(ground_truths),
-        cap_char_offsets=list(cap_offsets) if cap_offsets is not None else None,
-        options=scoring,
-    )
 
 
 class LengthController:
@@ -115,33 +60,28 @@ class LengthController:
         cap_offsets: Sequence[int | None] | None = None,
         token_ids: Sequence[Sequence[int]] | None = None,
         target_lengths: Sequence[float] | None = None,
+        levels: Sequence[float] | None = None,
     ) -> tuple[StepResult, list[Any]]:
-        """Grade one step's responses and shape their rewards on the whole batch.
+        """Grade one step's responses and shape their rewards on the whole batch — verl's path
+        (:func:`lengthwise.step.grade_batch`, then :func:`lengthwise.step.shape_step`) on a batch
+        held in Python.
 
-        The scorer (:func:`lengthwise.scoring.grade_detailed`) sees each response cut at
-        ``cap_offsets`` (see :func:`cap_char_offsets`) when ``scoring.cap_grading`` is on, so an
-        answer written past the cap never counts. Returns the step result (with the scorer's
-        ``lengthwise/scoring/*`` metrics merged in) and the per-response grade results.
+        The scorer sees each response cut at ``cap_offsets`` (see
+        :func:`lengthwise.step.cap_char_offsets`) when ``scoring.cap_grading`` is on, so an answer
+        written past the cap never counts. ``levels``: each response's difficulty level, for the
+        per-level metrics. Returns the step result (its metrics are the ones verl logs: the
+        controller's, the scorer's ``lengthwise/scoring/*``, per level) and the per-response grade
+        results.
         """
-        from .scoring import GradingStats
+        from .step import grade_batch, shape_step
 
-        graded = grade_with(self.scoring, responses, ground_truths, cap_offsets)
-        has_answer, truncated = answer_flags(graded, lengths, caps)
-        batch = RolloutBatch.from_lists(
-            group_ids,
-            lengths,
-            [g.correct for g in graded],
-            caps,
-            has_answer=has_answer,
-            truncated=truncated,
-            responses=tuple(responses),
-            token_ids=tuple(token_ids) if token_ids is not None else None,
-            target_lengths=np.asarray(target_lengths, dtype=np.float64) if target_lengths is not None else None,
-            step=step,
-        )
-        result = self.step(batch)
-        result.metrics.update(GradingStats.from_results(graded).as_metrics())
-        return result, graded
+        n = len(responses)
+        cap_list = [int(caps)] * n if np.isscalar(caps) else [int(c) for c in caps]
+        grades, records = grade_batch(self.scoring, responses, ground_truths, lengths, cap_list, cap_offsets,
+                                      target_lengths, levels)
+        shaped = shape_step(self, group_ids=group_ids, records=records, step=step, token_ids=token_ids,
+                            lengths=lengths, responses=responses)
+        return StepResult(shaped.result.rewards, shaped.result.difficulty, shaped.metrics), grades
 
     def step(self, batch: RolloutBatch) -> StepResult:
         """Difficulty and rewards for one graded batch, plus the step's metrics."""

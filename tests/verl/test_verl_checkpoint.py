@@ -45,7 +45,7 @@ CHILD = textwrap.dedent(
     from hydra import compose, initialize_config_module
     from verl.trainer.ppo.checkpoint_callback import build_checkpoint_callback
     from lengthwise.scoring import GradeResult
-    from lengthwise.verl_adapter.shaping import record_from_grade, shape_step
+    from lengthwise.step import record_from_grade, shape_step
     from lengthwise.verl_adapter.state import lengthwise_step
 
     overrides, step = json.loads(sys.argv[1]), json.loads(sys.argv[2])
@@ -64,7 +64,7 @@ CHILD = textwrap.dedent(
 
 def _shape(controller, global_step):
     from lengthwise.scoring import GradeResult
-    from lengthwise.verl_adapter.shaping import record_from_grade, shape_step
+    from lengthwise.step import record_from_grade, shape_step
     from lengthwise.verl_adapter.state import lengthwise_step
 
     rows = STEPS[global_step]

@@ -92,7 +92,7 @@ def put_groups(tq, partition, groups, global_steps=1):
     from verl.utils.tensordict_utils import list_of_dict_to_tensordict
 
     from lengthwise.scoring import GradeResult
-    from lengthwise.verl_adapter.shaping import record_from_grade
+    from lengthwise.step import record_from_grade
 
     tq.kv_batch_put(keys=[u for u, _ in groups], partition_id=partition,
                     tags=[{"is_prompt": True, "status": "finished", "global_steps": global_steps} for _ in groups])
@@ -207,7 +207,7 @@ def test_statistics_see_every_generated_group(transfer_queue, compose, write_con
 
     from lengthwise import LengthController, load_config
     from lengthwise.verl_adapter.agent_loop import LengthwiseAgentLoopManager
-    from lengthwise.verl_adapter.shaping import shape_step
+    from lengthwise.step import shape_step
 
     tq = transfer_queue
     path = write_config(DEEPCOMPRESS)
@@ -238,7 +238,7 @@ def test_statistics_see_every_generated_group(transfer_queue, compose, write_con
     # the same step without filtering: one batch of all seven groups, fresh strategies
     rows = [(uid, row) for uid, g in ROUND_1 + ROUND_2 for row in g]
     from lengthwise.scoring import GradeResult
-    from lengthwise.verl_adapter.shaping import record_from_grade
+    from lengthwise.step import record_from_grade
 
     records = [record_from_grade(GradeResult(bool(c), None, p, False), n, 4096) for _, (n, c, p) in rows]
     fresh = LengthController.from_config(load_config(path))

@@ -144,7 +144,7 @@ def test_answer_past_the_cap_does_not_count(verl_reward_manager, tokenizer, make
 
 
 def test_laser_de_rewards_by_hand(verl_reward_manager, tokenizer, make_response, laser_de_yaml):
-    from lengthwise.verl_adapter.shaping import shape_step
+    from lengthwise.step import shape_step
     from lengthwise.verl_adapter.state import driver_state
 
     cfg, manager = verl_reward_manager(laser_de_yaml)
@@ -186,7 +186,7 @@ def test_laser_de_rewards_by_hand(verl_reward_manager, tokenizer, make_response,
 
 
 def test_deepcompress_rewards_by_hand(verl_reward_manager, tokenizer, make_response):
-    from lengthwise.verl_adapter.shaping import shape_step
+    from lengthwise.step import shape_step
     from lengthwise.verl_adapter.state import driver_state
 
     cfg, manager = verl_reward_manager(DEEPCOMPRESS)

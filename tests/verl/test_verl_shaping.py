@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from lengthwise import LengthController, load_config
-from lengthwise.pipeline import cap_char_offsets
+from lengthwise.step import cap_char_offsets
 from lengthwise.scoring import GradeResult
-from lengthwise.verl_adapter.shaping import RECORD_KEYS, grade_from_record, grade_response, record_from_grade, shape_step
+from lengthwise.step import RECORD_KEYS, grade_from_record, grade_response, record_from_grade, shape_step
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

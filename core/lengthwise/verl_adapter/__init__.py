@@ -49,8 +49,6 @@ __all__ = [
     "adapter_overrides",
     "wiring_problems",
     "driver_state",
-    "shape_step",
-    "grade_response",
 ]
 
 _WHERE = {
@@ -63,8 +61,6 @@ _WHERE = {
     "adapter_overrides": "state",
     "wiring_problems": "state",
     "driver_state": "state",
-    "shape_step": "shaping",
-    "grade_response": "shaping",
 }
 
 

@@ -9,7 +9,7 @@ rollouts, and before old log-probs, advantages or the update. :class:`Lengthwise
 verl's own buffer pick the batch, then reads the step's trajectories from TransferQueue (their
 ``uid``, response token ids and the grading record each reward worker wrote into
 ``reward_extra_info``), runs the lengthwise difficulty estimator and reward shaper on the whole
-step with groups keyed by ``uid`` (:func:`lengthwise.verl_adapter.shaping.shape_step`), writes the
+step with groups keyed by ``uid`` (:func:`lengthwise.step.shape_step`), writes the
 shaped reward back as ``rm_scores`` (on the last response token, where verl puts a score) and adds
 the per-response extras (bucket, difficulty, reward terms) to ``reward_extra_info``. The step's
 ``lengthwise/*`` metrics are returned with the sample, and verl logs them with the step. The
@@ -78,7 +78,7 @@ from verl.utils import tensordict_utils as tu
 
 from .. import metrics as K
 from . import advantage  # noqa: F401  (registers lengthwise_correct_boost in verl's estimator registry, in the driver)
-from .shaping import StepShaping, shape_step
+from ..step import StepShaping, shape_step
 from .state import RunState, driver_state, lengthwise_step
 
 __all__ = [

@@ -8,7 +8,7 @@ Selected with ``reward.reward_manager.source=importlib``,
 verl 0.9 calls ``run_single`` once per finished trajectory, while rollouts are still running, so
 this class can only do the per-response half of lengthwise's reward: the verdict on
 ``clip(y, L_t)`` (L_t = the ``lw_max_tokens`` the agent-loop manager attached to the sample) and a
-record of length, cap and scorer path (:func:`lengthwise.verl_adapter.shaping.grade_response`).
+record of length, cap and scorer path (:func:`lengthwise.step.grade_response`).
 The reward it returns is the plain correctness (1.0/0.0): that is the final score on the
 validation partition, and on the training partition
 :class:`~lengthwise.verl_adapter.replay_buffer.LengthwiseReplayBuffer` replaces it by the shaped
@@ -25,7 +25,7 @@ from verl import DataProto
 from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
 from ..preflight import check_training_runtime
-from .shaping import grade_response
+from ..step import grade_response
 from .state import CAP_KEY, load_run_config
 
 __all__ = ["LengthwiseRewardManager", "CAP_KEY", "TARGET_LENGTH_KEY"]
