@@ -29,8 +29,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -208,8 +206,9 @@ def run_demo(
     from tqdm.auto import tqdm
 
     from ..verl_adapter.cpu import ENV as CPU_ENV
-    from ..verl_adapter.launcher import child_sigint_default, launch_command, stop_process_group, stop_signals_interrupt
+    from ..verl_adapter.launcher import launch_command
     from ..verl_adapter.overrides import CONFIG_ENV_VAR, build_overrides
+    from ..verl_adapter.process import run_verl
     from .assets import resolve_assets
 
     t0 = time.monotonic()
@@ -267,40 +266,30 @@ def run_demo(
         f"responses on CPU; its output goes to {verl_log}")
 
     bar = tqdm(total=steps, desc="verl GRPO", unit="step", disable=not progress, dynamic_ncols=True)
-    with verl_log.open("w", encoding="utf-8") as logf:
-        proc = subprocess.Popen(launch_command(argv), env=env, stdout=logf, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=child_sigint_default)
-        seen = 0
-        try:
-            with stop_signals_interrupt():
-                while True:
-                    code = proc.poll()
-                    rows = demo_rows(_read_verl_rows(metrics_src))
-                    train = [r for r in rows if K.CAP in r]
-                    if len(train) > seen:
-                        bar.update(len(train) - seen)
-                        if on_steps is not None:
-                            on_steps(len(train) - seen)
-                        seen = len(train)
-                        last = train[-1]
-                        held = read_validation_dumps(val_dir)
-                        post = {"cap": int(last[K.CAP]), "len": f"{last.get(K.MEAN_LENGTH, 0):.1f}",
-                                "acc": f"{last.get(K.ACCURACY, 0):.2f}"}
-                        if held:
-                            post["heldout"] = f"{held[max(held)].get(K.VAL_ACCURACY, 0):.2f}"
-                        bar.set_postfix(post)
-                    if code is not None:
-                        break
-                    time.sleep(1.0)
-        except KeyboardInterrupt:
-            bar.close()
-            stop_process_group(proc)
-            raise
-        finally:
-            bar.close()
-            if proc.poll() is None:
-                stop_process_group(proc)
-    stop_process_group(proc, grace_s=0)  # whatever verl left in its process group goes with it
+    seen = 0
+
+    def follow() -> None:
+        nonlocal seen
+        rows = demo_rows(_read_verl_rows(metrics_src))
+        train = [r for r in rows if K.CAP in r]
+        if len(train) > seen:
+            bar.update(len(train) - seen)
+            if on_steps is not None:
+                on_steps(len(train) - seen)
+            seen = len(train)
+            last = train[-1]
+            held = read_validation_dumps(val_dir)
+            post = {"cap": int(last[K.CAP]), "len": f"{last.get(K.MEAN_LENGTH, 0):.1f}",
+                    "acc": f"{last.get(K.ACCURACY, 0):.2f}"}
+            if held:
+                post["heldout"] = f"{held[max(held)].get(K.VAL_ACCURACY, 0):.2f}"
+            bar.set_postfix(post)
+
+    try:
+        # verl.log from its first line; no process of the run outlives this one (verl_adapter.process)
+        code = run_verl(launch_command(argv), env=env, log_path=verl_log, tick=follow)
+    finally:
+        bar.close()
     if code != 0:
         tail = "\n".join(verl_log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:])
         raise DemoRunError(f"verl exited with code {code}; see {verl_log}. Last lines:\n{tail}")

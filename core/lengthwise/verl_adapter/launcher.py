@@ -1,9 +1,19 @@
 """``lengthwise train CONFIG.yaml [hydra overrides...]``: run verl's trainer on a lengthwise config.
 
-The launch is ``python -m verl.trainer.main_ppo <overrides>`` in a child process that inherits
-stdin/stdout/stderr; its exit code is this command's. The overrides are built by
-:mod:`lengthwise.verl_adapter.overrides` (config → verl keys, the runtime wiring, the config's
-``verl_overrides``, then the command line's own overrides, last one winning).
+The launch is ``python -m verl.trainer.main_ppo <overrides>``; its exit code is this command's.
+The overrides are built by :mod:`lengthwise.verl_adapter.overrides` (config → verl keys, the
+runtime wiring, the config's ``verl_overrides``, then the command line's own overrides, last one
+winning). Before verl starts, in this order, each failure one ``error:`` line and exit 2:
+
+1. verl's config is composed to read the run directory (``trainer.default_local_dir``) and
+   steps (:func:`.launch.launch_settings`);
+2. local data and model files exist.
+
+verl then runs under :mod:`.process`, which guarantees that no process of the run outlives this
+command, whatever signal ends it; its whole output goes to ``RUN_DIR/verl.log``, and the console
+gets one line per step (:mod:`.console`; ``-v`` shows everything). When verl fails, the cause is
+one line where its log shows one (Ray did not start), else the
+log's last lines.
 
 ``--dry-run`` composes and validates the exact config the launch would run (see
 :mod:`lengthwise.verl_adapter.dry_run`), prints it as YAML followed by a summary, and exits 0, or
@@ -14,13 +24,11 @@ running it.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
+import re
 import shlex
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +44,7 @@ from ..config import (
 )
 from .overrides import CONFIG_ENV_VAR, build_overrides, parse_override
 
-__all__ = ["train", "launch_command", "stop_process_group", "ray_start_failure", "stop_signals_interrupt", "child_sigint_default"]
+__all__ = ["train", "launch_command", "ray_start_failure", "failure_cause", "failure_line"]
 
 _TRAINER_MODULE = "verl.trainer.main_ppo"
 
@@ -98,7 +106,8 @@ def _summary(config: LengthwiseConfig, path: Path, resolved: dict[str, Any], n_o
 @click.argument("overrides", nargs=-1, type=click.UNPROCESSED)
 @click.option("--dry-run", is_flag=True, help="compose and validate verl's config, print it, do not train")
 @click.option("--print-command", is_flag=True, help="print the verl command line instead of running it")
-@click.option("-v", "--verbose", is_flag=True, help="with --dry-run: also show what verl printed")
+@click.option("-v", "--verbose", is_flag=True,
+              help="show all of verl's output (always in RUN_DIR/verl.log), not one line per step")
 def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_command: bool, verbose: bool) -> None:
     """Launch verl's trainer from CONFIG_FILE, with optional hydra OVERRIDES (key=value).
 
@@ -177,74 +186,76 @@ def _train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_c
     if dry_run or print_command:
         return
 
-    from .dry_run import DryRunError, check_local_inputs
+    sys.exit(_launch(config, config_file, strategies, argv, user_argv, run_config, verbose))
 
+
+def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: list[str], user_argv: list[str],
+            run_config: Path, verbose: bool) -> int:
+    """Run verl under the supervisor, its output in RUN_DIR/verl.log; its exit code."""
+    from .console import ConsoleView
+    from .dry_run import DryRunError, check_local_inputs
+    from .launch import launch_settings
+    from .process import run_verl
+
+    try:
+        settings = launch_settings(argv)
+    except DryRunError as err:
+        _fail(str(err))
     try:
         check_local_inputs(argv)
     except DryRunError as err:
         _fail(f"{config_file}: {err}")
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env[CONFIG_ENV_VAR] = str(run_config.resolve())
+    env["PYTHONUNBUFFERED"] = "1"  # verl's log is a file: line by line, and nothing lost to a kill
     if config.training.device == "cpu":
         from .cpu import ENV as CPU_ENV
 
         env.update(CPU_ENV)
-    # Its own process group: Ctrl-C reaches verl once (forwarded below), and whatever verl and
-    # Ray leave in the group goes with it.
-    proc = subprocess.Popen(launch_command(argv), env=env, start_new_session=True, stderr=subprocess.PIPE,
-                            preexec_fn=child_sigint_default)
-    tail = _StderrTail(proc.stderr)
+    log = settings.run_dir / "verl.log"
+    append = log.is_file()  # a rerun (verl resumes by default) continues the log
+    view = ConsoleView(log, click.echo, total_steps=settings.total_steps, verbose=verbose,
+                       offset=log.stat().st_size if append else 0)
+    click.echo(f"verl: output in {log}" + ("" if verbose else " (-v shows all of it here)"), err=True)
     try:
-        with stop_signals_interrupt():
-            code = proc.wait()
+        code = run_verl(launch_command(argv), env=env, log_path=log, tick=view.tick, append=append,
+                        on_interrupt=lambda: click.echo("interrupted: stopping verl and Ray ...", err=True))
     except KeyboardInterrupt:
-        click.echo("interrupted: stopping verl and Ray ...", err=True)
-        stop_process_group(proc)
-        sys.exit(130)
-    stop_process_group(proc, grace_s=0)
-    tail.join()
+        return 130
     if code != 0:
-        ray_error = ray_start_failure(tail.text())
-        if ray_error:
-            click.echo(f"error: Ray could not start: {ray_error} (verl's output is above)", err=True)
-        else:
-            click.echo(f"error: verl exited with code {code} (its output is above)", err=True)
-    sys.exit(code)
+        click.echo(failure_line(code, log, show_tail=not verbose), err=True)
+    return code
 
 
-class _StderrTail:
-    """Copies the child's stderr to ours as it comes (progress bars included) and keeps its end."""
+def _log_tail(path: Path, keep: int = 64 * 1024) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - keep))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
-    def __init__(self, stream, keep: int = 64 * 1024) -> None:
-        import threading
 
-        self._chunks: list[bytes] = []
-        self._size = 0
-        self._keep = keep
-        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
-        self._thread.start()
+def failure_cause(log: Path) -> str | None:
+    """The cause of a failed verl run in one line when the end of its log shows one (Ray did not
+    start), else None."""
+    tail = _log_tail(log)
+    ray_error = ray_start_failure(tail)
+    if ray_error:
+        return f"Ray could not start: {ray_error} (verl's output: {log})"
+    return None
 
-    def _pump(self, stream) -> None:
-        out = getattr(sys.stderr, "buffer", None)
-        while True:
-            chunk = os.read(stream.fileno(), 65536)
-            if not chunk:
-                break
-            if out is not None:
-                out.write(chunk)
-                out.flush()
-            else:
-                sys.stderr.write(chunk.decode("utf-8", "replace"))
-            self._chunks.append(chunk)
-            self._size += len(chunk)
-            while self._size > self._keep and len(self._chunks) > 1:
-                self._size -= len(self._chunks.pop(0))
 
-    def join(self, timeout: float = 5.0) -> None:
-        self._thread.join(timeout)
-
-    def text(self) -> str:
-        return b"".join(self._chunks).decode("utf-8", "replace")
+def failure_line(code: int, log: Path, show_tail: bool = True) -> str:
+    """What to print when verl exited with ``code``: the :func:`failure_cause` as one ``error:``
+    line, else the log's last lines and the exit code."""
+    cause = failure_cause(log)
+    if cause:
+        return f"error: {cause}"
+    last = [ln for ln in _log_tail(log).splitlines() if ln.strip()][-15:] if show_tail else []
+    shown = "".join(f"  {ln}\n" for ln in last)
+    return f"{shown}error: verl exited with code {code}; its output is in {log}"
 
 
 # Where a failed ray.init() shows in verl's output (a traceback through ray.init / Ray's node
@@ -255,8 +266,6 @@ _RAY_START = ("in ray.init", "ray/_private/node.py", "ray/_private/services.py",
 
 def ray_start_failure(stderr_text: str) -> str | None:
     """The last exception line of ``stderr_text`` when it shows that Ray did not start, else None."""
-    import re
-
     in_init = re.search(r'ray/_private/worker\.py", line \d+, in init\b', stderr_text)
     if not in_init and not any(marker in stderr_text for marker in _RAY_START):
         return None
@@ -266,63 +275,3 @@ def ray_start_failure(stderr_text: str) -> str | None:
         if head.endswith(("Error", "Exception")) and " " not in head:
             return line
     return lines[-1] if lines else "see the output above"
-
-
-def child_sigint_default() -> None:
-    """``preexec_fn`` of the verl process: SIGINT back to its default before exec.
-
-    A job started in the background of a non-interactive shell inherits SIGINT ignored, and so
-    would verl: the SIGINT :func:`stop_process_group` sends would then do nothing for its whole
-    grace period. With the default restored, verl's Python turns it into KeyboardInterrupt and
-    shuts Ray down.
-    """
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-@contextlib.contextmanager
-def stop_signals_interrupt() -> Iterator[None]:
-    """While verl runs: SIGTERM and SIGHUP raise KeyboardInterrupt, as Ctrl-C does.
-
-    Python's default for them ends the process at once, which would orphan verl and Ray in their
-    own process group (a scheduler's ``kill``, a closed terminal); raised as KeyboardInterrupt they
-    go through the same stop as Ctrl-C. Outside the main thread (where handlers cannot be set)
-    this does nothing.
-    """
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def raise_interrupt(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    old = {sig: signal.signal(sig, raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-
-
-def stop_process_group(proc: subprocess.Popen, grace_s: float = 60.0) -> None:
-    """SIGINT ``proc``'s process group (verl shuts Ray down), wait ``grace_s``, then SIGKILL what is left."""
-    import signal
-
-    if grace_s > 0:
-        try:
-            os.killpg(proc.pid, signal.SIGINT)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()

@@ -1,0 +1,75 @@
+"""What a launch settles before verl starts (no verl import: about a second).
+
+    settings = launch_settings(argv)   the run directory, steps, resume mode, rollout, GPUs, data
+
+:func:`launch_settings` composes verl's config from the launch's
+overrides with hydra, from the installed verl's YAML folder (:mod:`.verl_schema`), exactly as
+``python -m verl.trainer.main_ppo`` will, and reads the few values the launcher acts on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["LaunchSettings", "launch_settings"]
+
+@dataclass(frozen=True)
+class LaunchSettings:
+    """The values of verl's composed config that the launcher acts on."""
+
+    run_dir: Path  # trainer.default_local_dir, absolute (verl takes a relative one from the cwd)
+    total_steps: int | None  # trainer.total_training_steps (None: sized by the dataset)
+    resume_mode: str
+    resume_from_path: str | None
+    rollout: str  # actor_rollout_ref.rollout.name
+    device: str  # trainer.device
+    n_gpus_per_node: int
+    nnodes: int
+    train_files: tuple[str, ...]
+    train_batch_size: int
+
+
+def _files(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else (str(value),)
+
+
+def launch_settings(argv: Sequence[str]) -> LaunchSettings:
+    """The :class:`LaunchSettings` of the launch ``argv`` (hydra's own ``hydra.*`` keys are left
+    out: they configure hydra's app, not verl's config). Raises DryRunError when hydra rejects
+    the overrides."""
+    from omegaconf import OmegaConf
+
+    from .dry_run import DryRunError, compose_verl_config
+
+    cfg = compose_verl_config([a for a in argv if not a.lstrip("+~").startswith("hydra.")])
+
+    def get(key: str, default: Any = None) -> Any:
+        try:
+            value = OmegaConf.select(cfg, key, default=default)
+        except Exception as err:  # an interpolation that does not resolve
+            raise DryRunError(f"cannot resolve {key}: {' '.join(str(err).split())}") from None
+        return default if value is None else value
+
+    run_dir = Path(os.path.expanduser(str(get("trainer.default_local_dir", "checkpoints"))))
+    if not run_dir.is_absolute():
+        run_dir = Path(os.getcwd()) / run_dir  # as verl's _load_checkpoint does
+    steps = get("trainer.total_training_steps")
+    path = get("trainer.resume_from_path")
+    return LaunchSettings(
+        run_dir=run_dir,
+        total_steps=None if steps is None else int(steps),
+        resume_mode=str(get("trainer.resume_mode", "auto")),
+        resume_from_path=None if path is None else str(path),
+        rollout=str(get("actor_rollout_ref.rollout.name", "")),
+        device=str(get("trainer.device", "cuda")),
+        n_gpus_per_node=int(get("trainer.n_gpus_per_node", 1)),
+        nnodes=int(get("trainer.nnodes", 1)),
+        train_files=_files(get("data.train_files")),
+        train_batch_size=int(get("data.train_batch_size", 1)),
+    )

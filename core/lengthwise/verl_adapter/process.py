@@ -1,0 +1,417 @@
+"""verl's driver under a supervisor: no process of a run outlives the command that started it.
+
+    code = run_verl(argv, env=env, log_path=run_dir / "verl.log", tick=follow)   # train and demo
+
+The process tree of a run::
+
+    lengthwise train | demo          the launcher: holds the write end of the lifeline pipe
+    └─ supervisor                    this file run as a script; own session and process group;
+       │                             child subreaper; holds the read end of the lifeline
+       └─ python -m verl...main_ppo  verl's driver, in the supervisor's group; PR_SET_PDEATHSIG
+          ├─ gcs_server, raylet, …   Ray's daemons (fate-shared with the driver by Ray itself)
+          └─ Ray workers             the task runner, actor, rollout, reward workers (children
+                                     of the raylet, some in sessions of their own)
+
+What guarantees each way of ending it:
+
+* **The launcher dies by any signal, kill -9 included.** The kernel closes every descriptor of a
+  dead process, so the supervisor, blocked in ``poll`` on the lifeline's read end, sees end of
+  file and stops the whole tree: SIGTERM to every descendant, SIGKILL after :data:`STOP_GRACE_S`
+  to whatever is left, then it exits. It finds every descendant because it is a *child
+  subreaper* (``prctl(PR_SET_CHILD_SUBREAPER)``): an orphan anywhere below it — a Ray daemon
+  whose parent died, a double-forked worker — is re-parented to it, not to init, so following
+  parent links in ``/proc`` from it reaches all of them, whatever session or process group they
+  moved to. No cleanup code has to run in the launcher.
+* **The supervisor dies by kill -9.** The driver was started with ``PR_SET_PDEATHSIG=SIGKILL``
+  and dies with it; Ray's daemons die with the driver (Ray starts them with the same flag) and
+  its workers exit when their raylet goes.
+* **verl exits** (finished or failed): the supervisor stops what verl left behind the same way
+  and exits with verl's exit code.
+* **Ctrl-C, SIGTERM or SIGHUP to the launcher**: :func:`run_verl` sends SIGINT to the
+  supervisor's process group (the driver turns it into KeyboardInterrupt and shuts Ray down; the
+  supervisor ignores it), waits up to ``grace_s`` for the tree to end, then closes the lifeline
+  (the hard stop above).
+* **The run's log.** The launcher opens ``log_path`` and hands it to the supervisor as stdout and
+  stderr, which the driver inherits: verl's output, including what Ray forwards from its
+  workers, is written there by the kernel from the first line, whoever dies first.
+
+Linux gives all of this. Elsewhere (no ``prctl``, no ``/proc``) the supervisor still watches the
+lifeline and stops its own process group, which covers verl's driver and Ray's daemons but not
+workers that moved to a session of their own.
+
+This module imports only the standard library at the top: the supervisor runs it as a script
+(``python -P .../process.py``), which then costs no import of lengthwise or its dependencies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+__all__ = [
+    "STOP_GRACE_S",
+    "INTERRUPT_GRACE_S",
+    "VerlProcess",
+    "run_verl",
+    "stop_signals_interrupt",
+    "descendants",
+]
+
+#: Seconds between SIGTERM and SIGKILL when the supervisor stops the tree.
+STOP_GRACE_S = 3.0
+#: Seconds a Ctrl-C'd verl gets to shut Ray down before the hard stop.
+INTERRUPT_GRACE_S = 60.0
+
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+_POLL_S = 0.5
+
+
+# ------------------------------------------------------------------ kernel helpers
+
+
+def _prctl(option: int, value: int) -> bool:
+    """``prctl(option, value)``; False where there is no prctl (not Linux) or it failed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _parents() -> dict[int, int] | None:
+    """pid -> parent pid of every live (not zombie) process in ``/proc``; None without ``/proc``."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    out: dict[int, int] = {}
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:  # gone meanwhile
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 1 and fields[0] != b"Z":  # a zombie has exited already (and has no children)
+            out[int(name)] = int(fields[1])
+    return out
+
+
+def descendants(root: int) -> list[int] | None:
+    """Every live process below ``root`` (children, their children, …), or None without ``/proc``."""
+    parents = _parents()
+    if parents is None:
+        return None
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _signal_all(pids: Sequence[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+# ------------------------------------------------------------------ the supervisor (a script)
+
+
+class _Supervisor:
+    """The middle process (see the module docstring)."""
+
+    def __init__(self, lifeline: int, argv: list[str]) -> None:
+        self.lifeline = lifeline
+        self.argv = argv
+        self.me = os.getpid()
+        self.subreaper = _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+        self.driver: subprocess.Popen | None = None
+        self.driver_code: int | None = None
+        self.stop_asked = False
+
+    def _driver_setup(self) -> None:
+        """``preexec_fn`` of the driver (runs in the child between fork and exec)."""
+        # SIG_IGN survives exec: the driver must get SIGINT (Ctrl-C) and SIGTERM back.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != self.me:  # the supervisor died before the flag was set
+            os._exit(1)
+
+    def _reap(self) -> None:
+        """Collect every exited child (orphans re-parented to us included); note the driver's code."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if self.driver is not None and pid == self.driver.pid:
+                self.driver_code = self.driver.returncode = os.waitstatus_to_exitcode(status)
+
+    def _lifeline_closed(self, timeout_s: float) -> bool:
+        poller = select.poll()
+        poller.register(self.lifeline, select.POLLIN | select.POLLHUP | select.POLLERR)
+        try:
+            events = poller.poll(int(timeout_s * 1000))
+        except InterruptedError:
+            return False
+        if not events:
+            return False
+        try:
+            return os.read(self.lifeline, 1) == b""
+        except OSError:
+            return True
+
+    def stop_tree(self) -> None:
+        """SIGTERM every descendant, SIGKILL what is left after STOP_GRACE_S; reap them all."""
+        for sig, wait_s in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, 5.0)):
+            left = descendants(self.me)
+            if left is None:  # no /proc: our process group is what we can reach
+                self._stop_group()
+                return
+            if not left:
+                return
+            _signal_all(left, sig)
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline:
+                self._reap()
+                if not descendants(self.me):
+                    return
+                time.sleep(0.05)
+
+    def _stop_group(self) -> None:
+        """Without /proc: SIGTERM our group (we ignore it), SIGKILL it if the driver outlives the grace."""
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.me, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        while self.driver_code is None and time.monotonic() < deadline:
+            self._reap()
+            time.sleep(0.05)
+        if self.driver_code is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.me, signal.SIGKILL)  # ourselves included: nothing is left to report to
+
+    def run(self) -> int:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver answers Ctrl-C; we stay to clean up
+
+        def asked_to_stop(_signum, _frame):
+            self.stop_asked = True
+
+        signal.signal(signal.SIGTERM, asked_to_stop)
+        signal.signal(signal.SIGHUP, asked_to_stop)
+        try:
+            self.driver = subprocess.Popen(self.argv, preexec_fn=self._driver_setup)
+        except OSError as err:
+            print(f"error: cannot start verl ({self.argv[0]}): {err}", file=sys.stderr, flush=True)
+            return 127
+        while self.driver_code is None and not self.stop_asked:
+            if self._lifeline_closed(_POLL_S):
+                self.stop_asked = True
+                break
+            self._reap()
+        self.stop_tree()
+        self._reap()
+        if self.driver_code is None:
+            return 128 + signal.SIGKILL
+        return self.driver_code if self.driver_code >= 0 else 128 - self.driver_code
+
+
+def _supervise(args: list[str]) -> int:
+    if len(args) < 3 or args[1] != "--":
+        print("usage: process.py LIFELINE_FD -- COMMAND...", file=sys.stderr)
+        return 2
+    return _Supervisor(int(args[0]), args[2:]).run()
+
+
+# ------------------------------------------------------------------ the launcher side
+
+
+class VerlProcess:
+    """The supervisor of one verl run, started with ``argv`` (the driver's command line).
+
+    Output goes to ``log_path`` (truncated, or appended to with ``append``); the descriptors in
+    ``keep_fds`` are inherited by the supervisor so that they stay open as long as any process
+    of the run lives.
+    """
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        log_path: Path,
+        keep_fds: Sequence[int] | None = None,
+        cwd: str | Path | None = None,
+        append: bool = False,
+    ) -> None:
+        keep_fds = () if keep_fds is None else keep_fds
+        lifeline_r, self._lifeline_w = os.pipe()  # both ends close on exec: only the supervisor gets r
+        self.log_path = Path(log_path)
+        try:
+            log = open(self.log_path, "ab" if append else "wb")
+        except OSError:
+            os.close(lifeline_r)
+            os.close(self._lifeline_w)
+            raise
+        flags = ["-P"] if sys.version_info >= (3, 11) else []  # not this folder on the supervisor's path
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, *flags, str(Path(__file__).resolve()), str(lifeline_r), "--", *argv],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
+                start_new_session=True, pass_fds=(lifeline_r, *keep_fds),
+            )
+        except BaseException:
+            os.close(self._lifeline_w)
+            raise
+        finally:
+            os.close(lifeline_r)
+            log.close()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """verl's exit code, or None when ``timeout`` passed first."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def interrupt(self) -> None:
+        """SIGINT to the run's process group: verl shuts Ray down (Ctrl-C)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGINT)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def kill(self) -> int:
+        """The hard stop: close the lifeline (the supervisor stops the tree), then wait for it."""
+        self._close_lifeline()
+        code = self.wait(timeout=STOP_GRACE_S + 10.0)
+        if code is None:  # the supervisor itself hangs: its group is all that is left to reach
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            code = self.proc.wait()
+        return code
+
+    def stop(self, grace_s: float = INTERRUPT_GRACE_S) -> int:
+        """Interrupt, wait up to ``grace_s`` for the run to end, then stop it hard."""
+        if self.poll() is None and grace_s > 0:
+            self.interrupt()
+            if self.wait(timeout=grace_s) is not None:
+                self._close_lifeline()
+                return self.proc.returncode
+        return self.kill()
+
+    def close(self) -> None:
+        """Stop hard if still running; release the lifeline."""
+        if self.poll() is None:
+            self.kill()
+        self._close_lifeline()
+
+    def _close_lifeline(self) -> None:
+        if self._lifeline_w >= 0:
+            os.close(self._lifeline_w)
+            self._lifeline_w = -1
+
+    def __enter__(self) -> VerlProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """While verl runs: SIGTERM and SIGHUP raise KeyboardInterrupt, as Ctrl-C does.
+
+    Python's default for them ends the launcher at once. That no longer orphans verl (the
+    lifeline does not depend on it), but it skips the graceful stop: a scheduler's ``kill`` or a
+    closed terminal should stop verl the way Ctrl-C does. Outside the main thread (where handlers
+    cannot be set) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_interrupt(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    old = {sig: signal.signal(sig, raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def run_verl(
+    argv: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    log_path: Path,
+    tick: Callable[[], None] | None = None,
+    tick_s: float = 1.0,
+    grace_s: float = INTERRUPT_GRACE_S,
+    on_interrupt: Callable[[], None] | None = None,
+    cwd: str | Path | None = None,
+    append: bool = False,
+) -> int:
+    """Run verl's driver ``argv`` under the supervisor until it exits; return its exit code.
+
+    ``tick`` runs every ``tick_s`` seconds and once after the exit (progress bars, the console
+    view of the log). Ctrl-C, SIGTERM or SIGHUP: ``on_interrupt`` runs, verl gets ``grace_s``
+    seconds to stop, then the tree is stopped hard, and KeyboardInterrupt propagates. Any other
+    exception (in ``tick``, say) stops the tree hard before it propagates.
+    """
+    verl = VerlProcess(argv, env=env, log_path=log_path, cwd=cwd, append=append)
+    try:
+        try:
+            with stop_signals_interrupt():
+                while True:
+                    code = verl.wait(timeout=tick_s)
+                    if tick is not None:
+                        tick()
+                    if code is not None:
+                        return code
+        except KeyboardInterrupt:
+            if on_interrupt is not None:
+                on_interrupt()
+            verl.stop(grace_s)
+            raise
+    finally:
+        verl.close()
+
+
+if __name__ == "__main__":
+    sys.exit(_supervise(sys.argv[1:]))
