@@ -21,8 +21,8 @@ estimator but ``grpo`` to ``compute_advantage`` unchanged) → ``compute_advanta
 (``trainer.v1.sampler.custom_sampler``, ``trainer_base.py:131`` and ``:139-152``), before any
 rollout; that module imports this one, and the ``register_adv_est`` decorator below registers the
 estimator. The parameters come from the run's lengthwise config (:func:`.state.driver_state`),
-not from verl's ``algorithm`` section: verl converts that section to its ``AlgoConfig`` dataclass
-(the dry run does, ``verl_checks``), which rejects keys it does not define. Only verl's public
+not from new keys in verl's ``algorithm`` section: lengthwise's dry run checks that section with
+verl's ``AlgoConfig`` dataclass (``verl_checks``), which rejects keys it does not define. Only verl's public
 ``register_adv_est`` and ``get_adv_estimator_fn`` are used (``core_algos.__all__``).
 
 The source (NVlabs/DLER, commit ea7d4f7): ``verl-dler/verl/workers/actor/dp_actor.py:48-65``

@@ -137,22 +137,56 @@ def adapter_overrides(config_path: str | Path, trainer_mode: str = "sync") -> li
     return [f"{'+' if k in _NEW_KEYS else ''}{k}={v}" for k, v in settings.items()]
 
 
+_SAMPLER = "trainer.v1.sampler.custom_sampler"
+_CALLBACK = "trainer.checkpoint_callback_class"
+
+
+def _load_class(module: str, name: str) -> Any:
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _extends(verl_config: Any, key: str, want: dict[str, str]) -> bool:
+    """Whether the sampler or checkpoint callback the config names subclasses lengthwise's (``want``)."""
+    if key == _CALLBACK:
+        have = str(_select(verl_config, key, "")).rpartition(".")
+        got, base = _load_class(have[0], have[2]), want[key].rpartition(".")
+        expected = _load_class(base[0], base[2])
+    else:
+        path, name = (str(_select(verl_config, f"{_SAMPLER}.{k}", "")) for k in ("path", "name"))
+        got = _load_class(path.removeprefix("pkg://"), name)
+        expected = _load_class(want[f"{_SAMPLER}.path"].removeprefix("pkg://"), want[f"{_SAMPLER}.name"])
+    return isinstance(got, type) and isinstance(expected, type) and issubclass(got, expected)
+
+
 def wiring_problems(verl_config: Any) -> list[str]:
     """What in a composed verl config keeps the adapter from working (empty: wired correctly).
 
     ``agent_loop_config_path`` only has to be set (a copy of ``agent_loops.yaml`` elsewhere is fine).
+    The replay buffer and the checkpoint callback may be subclasses of lengthwise's (an observer that
+    extends them); only then are the classes imported to check.
     """
     problems: list[str] = []
     if not _select(verl_config, "trainer.use_v1", False):
         problems.append("trainer.use_v1 must be true (lengthwise plugs into verl's V1 trainer)")
     mode = str(_select(verl_config, "trainer.v1.trainer_mode", "sync"))
-    for key, want in _adapter_settings(mode).items():
+    settings = _adapter_settings(mode)
+    subclassed: dict[str, bool] = {}
+    for key, want in settings.items():
         have = _select(verl_config, key)
         if key.endswith("agent_loop_config_path"):
             if not have:
                 problems.append(f"{key} is not set (use {want})")
         elif have is None or str(have) != want:
-            problems.append(f"{key} is {have!r}, expected {want!r}")
+            group = _CALLBACK if key == _CALLBACK else _SAMPLER if key.startswith(_SAMPLER + ".") else None
+            if group is not None and group not in subclassed:
+                subclassed[group] = _extends(verl_config, group, settings)
+            if not subclassed.get(group, False):
+                problems.append(f"{key} is {have!r}, expected {want!r}")
     if _select(verl_config, "reward.reward_model.enable", False) and not _select(
         verl_config, "reward.reward_model.enable_resource_pool", False
     ):
