@@ -164,7 +164,7 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
     if eval_every is None:
         eval_every = (steps or 10**9) if comparing else 20  # a comparison reads only the final evaluation
     root = out_dir / "compare" if comparing else out_dir
-    results, outcomes, failed = [], [], []
+    results, outcomes, failed, missing = [], [], [], []
     total = len(configs) * (seeds if comparing else 1)
     overall = None
     if comparing and not quiet and not report_only:
@@ -186,13 +186,13 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
             if r is not None and overall is not None:
                 overall.update(run_steps)
             if r is None and report_only:
-                click.echo(f"== [{len(results) + len(failed) + 1}/{total}] {label}: not finished, left out ({run_dir})")
-                failed.append(f"{label} (not run)")
+                click.echo(f"== [{len(results) + len(failed) + len(missing) + 1}/{total}] {label}: not finished, left out ({run_dir})")
+                missing.append(label)
                 continue
             if r is not None:
-                click.echo(f"== [{len(results) + len(failed) + 1}/{total}] {label}: finished run reused ({run_dir})")
+                click.echo(f"== [{len(results) + len(failed) + len(missing) + 1}/{total}] {label}: finished run reused ({run_dir})")
             else:
-                click.echo(f"== [{len(results) + len(failed) + 1}/{total}] {label}: {cfg.description or cfg.name}" if comparing
+                click.echo(f"== [{len(results) + len(failed) + len(missing) + 1}/{total}] {label}: {cfg.description or cfg.name}" if comparing
                            else f"== {name}: {cfg.description or cfg.name}")
                 before = overall.n if overall is not None else 0
                 try:
@@ -236,6 +236,9 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
         click.echo(f"\n== comparison ({len(outcomes)} runs; greedy, held-out split, evaluation cap)\n")
         click.echo(format_comparison(rows, baseline))
         click.echo("written: " + ", ".join(str(p) for p in paths))
+        if missing:
+            click.echo(f"{len(missing)} run(s) not finished yet, not in the table (the command without --report-only "
+                       "trains them): " + "; ".join(missing))
         if failed:
             click.echo(f"error: {len(failed)} run(s) failed and are not in the table (the same command retries them): "
                        + "; ".join(failed), err=True)

@@ -215,7 +215,9 @@ def format_comparison(rows: Sequence[ResultRow], baseline: str = "baseline") -> 
     out += [
         "",
         f"Held-out: {rows[0].problems} problems, greedy, after training; means over runs (seeds). "
-        + ("95% CI: Student t over runs. " if runs > 1 else "95% CI: normal, over the held-out problems (one seed: evaluation noise only). ")
+        + ("95% CI: accuracy Wilson at an effective sample size that covers run-to-run variance (one seed: over "
+           "the held-out problems, evaluation noise only); tokens Student t over runs (one seed: normal over "
+           "responses). 'runs' is the number of seeds behind each row. ")
         + "ΔAcc/CR = max(acc/acc0 - 1, 0) / (tokens/tokens0) and AES (O1-Pruner: ΔLen + 3·ΔAcc_rel, "
         "or ΔLen - 5·|ΔAcc_rel| when accuracy fell) against the pre-RL model. 'shorter beyond noise': the token "
         "interval lies below the baseline's.",
