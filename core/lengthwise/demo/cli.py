@@ -149,9 +149,20 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
     except ConfigError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
+    from ..verl_adapter.run_lock import RunDirBusy, lock_run_dir
+
+    def lock(directory: Path):
+        try:
+            return lock_run_dir(directory, log=lambda m: click.echo(m, err=True))
+        except RunDirBusy as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+
     if eval_every is None:
         eval_every = (steps or 10**9) if comparing else 20  # a comparison reads only the final evaluation
     root = out_dir / "compare" if comparing else out_dir
+    if comparing:  # one comparison per folder (its table is written there), held until the command ends
+        click.get_current_context().call_on_close(lock(root).release)
     results, outcomes, failed = [], [], []
     total = len(configs) * (seeds if comparing else 1)
     for ref, cfg in configs:
@@ -168,6 +179,7 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
             else:
                 click.echo(f"== [{len(results) + len(failed) + 1}/{total}] {label}: {cfg.description or cfg.name}" if comparing
                            else f"== {name}: {cfg.description or cfg.name}")
+                run_lock = lock(run_dir)  # before anything is written there
                 try:
                     r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo)
                 except (DemoRunError, ConfigError) as err:
@@ -181,6 +193,8 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                     resume = " (the same command resumes the comparison)" if comparing else ""
                     click.echo(f"interrupted: verl and Ray stopped{resume}", err=True)
                     sys.exit(130)
+                finally:
+                    run_lock.release()
                 parts = ", ".join(f"{k} {v:.2f}" for k, v in r.step_seconds.items())
                 click.echo(f"seconds per step: {parts}")
             results.append((label, r))

@@ -7,7 +7,9 @@ winning). Before verl starts, in this order, each failure one ``error:`` line an
 
 1. verl's config is composed to read the run directory (``trainer.default_local_dir``) and
    steps (:func:`.launch.launch_settings`);
-2. local data and model files exist.
+2. local data and model files exist;
+3. the run directory is locked for this run (:mod:`.run_lock`: a second run on it refuses,
+   naming the first).
 
 verl then runs under :mod:`.process`, which guarantees that no process of the run outlives this
 command, whatever signal ends it; its whole output goes to ``RUN_DIR/verl.log``, and the console
@@ -191,11 +193,12 @@ def _train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_c
 
 def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: list[str], user_argv: list[str],
             run_config: Path, verbose: bool) -> int:
-    """Run verl under the supervisor, its output in RUN_DIR/verl.log; its exit code."""
+    """Check what the launch needs, lock the run directory, run verl; its exit code."""
     from .console import ConsoleView
     from .dry_run import DryRunError, check_local_inputs
     from .launch import launch_settings
     from .process import run_verl
+    from .run_lock import RunDirBusy, lock_run_dir
 
     try:
         settings = launch_settings(argv)
@@ -205,24 +208,30 @@ def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: 
         check_local_inputs(argv)
     except DryRunError as err:
         _fail(f"{config_file}: {err}")
-    settings.run_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env[CONFIG_ENV_VAR] = str(run_config.resolve())
-    env["PYTHONUNBUFFERED"] = "1"  # verl's log is a file: line by line, and nothing lost to a kill
-    if config.training.device == "cpu":
-        from .cpu import ENV as CPU_ENV
-
-        env.update(CPU_ENV)
-    log = settings.run_dir / "verl.log"
-    append = log.is_file()  # a rerun (verl resumes by default) continues the log
-    view = ConsoleView(log, click.echo, total_steps=settings.total_steps, verbose=verbose,
-                       offset=log.stat().st_size if append else 0)
-    click.echo(f"verl: output in {log}" + ("" if verbose else " (-v shows all of it here)"), err=True)
     try:
-        code = run_verl(launch_command(argv), env=env, log_path=log, tick=view.tick, append=append,
-                        on_interrupt=lambda: click.echo("interrupted: stopping verl and Ray ...", err=True))
-    except KeyboardInterrupt:
-        return 130
+        lock = lock_run_dir(settings.run_dir, log=lambda m: click.echo(m, err=True))
+    except RunDirBusy as err:
+        _fail(str(err))
+    try:
+        env = dict(os.environ)
+        env[CONFIG_ENV_VAR] = str(run_config.resolve())
+        env["PYTHONUNBUFFERED"] = "1"  # verl's log is a file: line by line, and nothing lost to a kill
+        if config.training.device == "cpu":
+            from .cpu import ENV as CPU_ENV
+
+            env.update(CPU_ENV)
+        log = settings.run_dir / "verl.log"
+        append = log.is_file()  # a rerun (verl resumes by default) continues the log
+        view = ConsoleView(log, click.echo, total_steps=settings.total_steps, verbose=verbose,
+                           offset=log.stat().st_size if append else 0)
+        click.echo(f"verl: output in {log}" + ("" if verbose else " (-v shows all of it here)"), err=True)
+        try:
+            code = run_verl(launch_command(argv), env=env, log_path=log, tick=view.tick, append=append,
+                            on_interrupt=lambda: click.echo("interrupted: stopping verl and Ray ...", err=True))
+        except KeyboardInterrupt:
+            return 130
+    finally:
+        lock.release()
     if code != 0:
         click.echo(failure_line(code, log, show_tail=not verbose), err=True)
     return code
