@@ -9,7 +9,9 @@ winning). Before verl starts, in this order, each failure one ``error:`` line an
    steps (:func:`.launch.launch_settings`);
 2. local data and model files exist;
 3. the run directory is locked for this run (:mod:`.run_lock`: a second run on it refuses,
-   naming the first).
+   naming the first);
+4. the checkpoint to resume from is the last complete one (:mod:`.resume`), and what it restores
+   is printed; a checkpoint beyond the run's steps is an error.
 
 verl then runs under :mod:`.process`, which guarantees that no process of the run outlives this
 command, whatever signal ends it; its whole output goes to ``RUN_DIR/verl.log``, and the console
@@ -193,11 +195,13 @@ def _train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_c
 
 def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: list[str], user_argv: list[str],
             run_config: Path, verbose: bool) -> int:
-    """Check what the launch needs, lock the run directory, run verl; its exit code."""
+    """Check what the launch needs, lock the run directory, plan the resume, run verl; its exit code."""
+    from ..pipeline import LengthController
     from .console import ConsoleView
     from .dry_run import DryRunError, check_local_inputs
     from .launch import launch_settings
     from .process import run_verl
+    from .resume import ResumeError, plan_resume
     from .run_lock import RunDirBusy, lock_run_dir
 
     try:
@@ -213,6 +217,22 @@ def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: 
     except RunDirBusy as err:
         _fail(str(err))
     try:
+        stateful = any(LengthController.from_config(config).state_dict().values())
+        try:
+            plan = plan_resume(settings.run_dir, mode=settings.resume_mode, resume_from_path=settings.resume_from_path,
+                               total_steps=settings.total_steps, stateful=stateful)
+        except ResumeError as err:
+            _fail(str(err))
+        for note in plan.notes:
+            click.echo(f"note: {note}", err=True)
+        if plan.finished:
+            click.echo(f"{settings.run_dir}: nothing to train: {plan.folder} is the run's last step "
+                       f"({settings.total_steps}); raise trainer.total_training_steps to train further", err=True)
+            return 0
+        if plan.folder is not None:
+            click.echo(plan.describe(strategies.schedule.cap(plan.step), settings.total_steps), err=True)
+            if settings.resume_mode == "auto":
+                argv = [*argv, *plan.overrides()]  # exactly this folder, not verl's tracker file
         env = dict(os.environ)
         env[CONFIG_ENV_VAR] = str(run_config.resolve())
         env["PYTHONUNBUFFERED"] = "1"  # verl's log is a file: line by line, and nothing lost to a kill
@@ -221,7 +241,7 @@ def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: 
 
             env.update(CPU_ENV)
         log = settings.run_dir / "verl.log"
-        append = log.is_file()  # a rerun (verl resumes by default) continues the log
+        append = plan.folder is not None and log.is_file()  # a resumed run continues the log
         view = ConsoleView(log, click.echo, total_steps=settings.total_steps, verbose=verbose,
                            offset=log.stat().st_size if append else 0)
         click.echo(f"verl: output in {log}" + ("" if verbose else " (-v shows all of it here)"), err=True)

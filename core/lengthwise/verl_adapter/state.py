@@ -342,7 +342,8 @@ class RunState:
                 shutil.copyfile(Path(pending) / STATE_FILE, Path(folder) / STATE_FILE)
         if payload is None:
             if _is_stateless(self.controller):
-                logger.info("resuming from %s: no %s, and the strategies keep no state", folder, STATE_FILE)
+                print(f"lengthwise: resuming from {folder} (step {step}): next cap {self.controller.cap(step)}; "
+                      "the strategies keep no state", flush=True)
                 self.resumed_from, self.resumed_step = folder, step
                 return
             raise RuntimeError(
@@ -360,7 +361,12 @@ class RunState:
                 f"{folder}/{STATE_FILE} (config {payload.get('config')!r}) does not fit config {self.config.name!r}: {err}"
             ) from None
         self.resumed_from, self.resumed_step = folder, step
-        logger.info("lengthwise state restored from %s (step %d)", folder, step)
+        from .resume import describe_state
+
+        # printed, not logged: the driver's log level hides INFO, and this line is the proof in
+        # verl.log of what the run continued from (`lengthwise train` shows "lengthwise:" lines)
+        print(f"lengthwise: restored the state of step {step} from {folder}: next cap {self.controller.cap(step)}; "
+              f"{describe_state(payload['state'])}", flush=True)
 
 
 _STATE: RunState | None = None
