@@ -19,8 +19,8 @@ its source).
 Record encoding. verl averages every ``reward_extra_info`` key over the validation set, so the
 values are numbers: ``acc`` (1.0/0.0, verl's usual key, also what DAPO's ``filter_groups.metric=acc``
 reads), ``lw_length`` and ``lw_cap`` (tokens), ``lw_truncated`` (the cap cut the text) and one 0/1
-flag per non-fast scorer path (``lw_math_verify``, ``lw_timeout``, ``lw_error``, ``lw_no_answer``;
-all zero means the Rust fast path decided). ``lw_no_answer`` and ``lw_truncated`` become the
+flag per non-fast scorer path (``lw_math_verify``, ``lw_timeout``, ``lw_deferred``, ``lw_error``,
+``lw_no_answer``; all zero means the Rust fast path decided). ``lw_no_answer`` and ``lw_truncated`` become the
 batch's ``has_answer`` and (with ℓ >= cap) ``truncated``, which format penalties read. ``lw_target_length`` is added only when the data row
 carries a target length (L1/LCPO); NaN never appears.
 """
@@ -50,6 +50,7 @@ __all__ = [
 PATH_FLAGS: dict[str, str] = {
     "math_verify": "lw_math_verify",
     "timeout": "lw_timeout",
+    "deferred": "lw_deferred",
     "error": "lw_error",
     "no_answer": "lw_no_answer",
 }
