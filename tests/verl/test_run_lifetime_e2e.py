@@ -8,7 +8,7 @@
   command), and the first's files are intact. Before: nothing stopped the second, and
   ``metrics.jsonl`` got torn lines.
 
-Both run in a folder whose name has a space, passed to verl unquoted.
+Both run in a folder whose name has a space and a non-ASCII letter, passed to verl unquoted.
 The model is the demo's tiny Qwen2 after 10 warm-up steps (its answers do not matter here),
 built once for the module in a few seconds.
 """
@@ -115,7 +115,7 @@ def _rows(path: Path) -> list[int]:
 
 
 def test_sigkill_mid_training_leaves_no_process_and_the_rerun_trains_the_rest(config, tmp_path):
-    run_dir = tmp_path / "run dir" / "ckpt"
+    run_dir = tmp_path / "rün dir" / "ckpt"
     marker = uuid.uuid4().hex
 
     def train(metrics: Path) -> list[str]:
@@ -123,7 +123,7 @@ def test_sigkill_mid_training_leaves_no_process_and_the_rerun_trains_the_rest(co
                 f"trainer.default_local_dir={run_dir}", "trainer.logger=[console,file]",
                 f"+ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH={metrics}"]
 
-    first_metrics = tmp_path / "run dir" / "m1.jsonl"
+    first_metrics = tmp_path / "rün dir" / "m1.jsonl"
     proc = subprocess.Popen(train(first_metrics), env=_env(marker), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             cwd=tmp_path)
     try:
@@ -158,7 +158,7 @@ def test_sigkill_mid_training_leaves_no_process_and_the_rerun_trains_the_rest(co
     time.sleep(1)
     assert _rows(first_metrics)[-1] <= last + 1  # nothing trained on after the kill
 
-    second_metrics = tmp_path / "run dir" / "m2.jsonl"
+    second_metrics = tmp_path / "rün dir" / "m2.jsonl"
     rerun = subprocess.run(train(second_metrics), env=_env(marker), capture_output=True, text=True, timeout=1500,
                            cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
@@ -176,7 +176,7 @@ def test_sigkill_mid_training_leaves_no_process_and_the_rerun_trains_the_rest(co
 
 
 def test_two_runs_on_one_directory_the_second_refuses_and_the_first_is_intact(config, tmp_path):
-    out = tmp_path / "results dir"
+    out = tmp_path / "résultats dir"
     marker = uuid.uuid4().hex
     demo = [sys.executable, "-m", "lengthwise.cli", "demo", "--config", str(config), "--out", str(out), "--steps", "2",
             "--quiet"]

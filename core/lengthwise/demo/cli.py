@@ -125,6 +125,9 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
         click.echo("error: --seeds needs --compare (e.g. --compare siri-cosine --seeds 3)", err=True)
         sys.exit(2)
     own, verl_args = split_overrides(overrides)
+    from ..verl_adapter.launch import quote_plain_values
+
+    verl_args = quote_plain_values(verl_args)  # a non-ASCII path hydra's lexer cannot read, quoted
     configs = []
     try:
         for ref in refs:

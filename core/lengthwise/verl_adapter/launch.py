@@ -1,5 +1,6 @@
 """What a launch settles before verl starts (no verl import: about a second).
 
+    quote_plain_values(overrides)      a path value hydra cannot read (non-ASCII), quoted
     settings = launch_settings(argv)   the run directory, steps, resume mode, rollout, GPUs, data
 
 :func:`launch_settings` composes verl's config from the launch's
@@ -15,7 +16,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LaunchSettings", "launch_settings"]
+__all__ = ["LaunchSettings", "launch_settings", "quote_plain_values"]
+
+# characters that make a value hydra structure (lists, dicts, function calls, sweeps, interpolations)
+_STRUCTURE = set("[]{}(),$")
+
+
+def quote_plain_values(overrides: Sequence[str]) -> list[str]:
+    """``overrides`` with each value hydra's lexer cannot read but that is plain text quoted.
+
+    Hydra reads an unquoted value only in ASCII: ``trainer.default_local_dir=/data/résultats``
+    fails with "token recognition error" (the demo's non-ASCII ``--out`` broke that way). A
+    non-ASCII value hydra cannot read and with no hydra structure in it (no brackets, braces,
+    parentheses, commas, ``$``) can only have been meant as that string (an apostrophe in a
+    path included), so it is passed on quoted; any other override is left as written, for
+    hydra's own error.
+    """
+    from .overrides import format_value, parse_override
+
+    out = []
+    for text in overrides:
+        o = parse_override(text)
+        if o.value is None or o.value.isascii() or _STRUCTURE & set(o.value):
+            out.append(text)
+            continue
+        from hydra.core.override_parser.overrides_parser import OverridesParser  # only for such a value
+
+        try:
+            OverridesParser.create().parse_override(text)
+            out.append(text)
+        except Exception:  # hydra's lexer and parser errors share no useful base class
+            out.append(f"{o.prefix}{o.key}={format_value(o.value.strip())}")
+    return out
+
 
 @dataclass(frozen=True)
 class LaunchSettings:

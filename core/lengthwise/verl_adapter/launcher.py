@@ -134,7 +134,10 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
 
 def _train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_command: bool, verbose: bool,
            checks: Any) -> None:
+    from .launch import quote_plain_values
+
     own, verl_args = split_overrides(overrides)
+    verl_args = quote_plain_values(verl_args)  # a non-ASCII path hydra's lexer cannot read, quoted
     try:
         config = load_config(config_file, own)
         if config.training.assets is not None:

@@ -133,8 +133,10 @@ _NEW_KEYS = ("lengthwise.config_path", "actor_rollout_ref.rollout.agent.agent_lo
 
 def adapter_overrides(config_path: str | Path, trainer_mode: str = "sync") -> list[str]:
     """The hydra overrides that run a verl 0.9.1 job with lengthwise (``lengthwise train`` emits these)."""
+    from .overrides import format_value  # quoted: a path may hold spaces or non-ASCII characters
+
     settings = {"lengthwise.config_path": str(Path(config_path).resolve()), **_adapter_settings(trainer_mode)}
-    return [f"{'+' if k in _NEW_KEYS else ''}{k}={v}" for k, v in settings.items()]
+    return [f"{'+' if k in _NEW_KEYS else ''}{k}={format_value(v)}" for k, v in settings.items()]
 
 
 def wiring_problems(verl_config: Any) -> list[str]:
