@@ -2,13 +2,21 @@
 
 * a non-ASCII path value, which hydra's lexer cannot read unquoted, is quoted;
 * the run directory and steps come from verl's composed config;
+* verl's log names the file a full disk or a permission kept it from writing;
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 
+from lengthwise.cli import main
 from lengthwise.verl_adapter.launch import launch_settings, quote_plain_values
+from lengthwise.verl_adapter.launcher import failure_line, os_error_in
 
 
 
@@ -31,3 +39,48 @@ def test_a_relative_run_directory_is_taken_from_the_cwd(tmp_path, monkeypatch):
     # verl's default: checkpoints/${trainer.project_name}/${trainer.experiment_name}
     assert settings.run_dir == tmp_path / "checkpoints" / "p" / "e1"
     assert settings.resume_mode == "auto" and settings.device == "cuda"
+
+
+TRACEBACK = """\
+(TaskRunnerV1 pid=77) Traceback (most recent call last):
+(TaskRunnerV1 pid=77)   File "/x/verl/trainer/ppo/v1/trainer_base.py", line 1001, in _save_checkpoint
+(TaskRunnerV1 pid=77)     torch.save(self.train_dataloader.state_dict(), dataloader_local_path)
+(TaskRunnerV1 pid=77) OSError: [Errno 28] No space left on device: '/runs/r1/global_step_4/data.pt'
+Error executing job with overrides: []
+"""
+
+
+def test_a_full_disk_in_verl_is_one_line_naming_the_file(tmp_path):
+    assert os_error_in(TRACEBACK) == "could not write /runs/r1/global_step_4/data.pt: No space left on device"
+    assert os_error_in("PermissionError: [Errno 13] Permission denied: '/ro/verl.log'") == (
+        "could not write /ro/verl.log: Permission denied")
+    assert os_error_in("FileNotFoundError: [Errno 2] No such file or directory: '/x'") is None
+    log = tmp_path / "verl.log"
+    log.write_text("lots of output\n" * 100 + TRACEBACK)
+    assert failure_line(1, log) == (
+        f"error: verl could not write /runs/r1/global_step_4/data.pt: No space left on device (verl's output: {log})")
+    log.write_text("step:1 - x:1\nKeyError: 'x'\n")
+    assert failure_line(1, log) == f"  step:1 - x:1\n  KeyError: 'x'\nerror: verl exited with code 1; its output is in {log}"
+
+
+@pytest.mark.parametrize("target, what", [("/dev/full", "No space left on device"),
+                                          ("/sys/kernel/uevent_seqnum", "Permission denied")])
+def test_full_disk_and_permission_errors_are_one_line_naming_the_path(tmp_path, target, what):
+    """ENOSPC (every write to /dev/full) and EACCES (a sysfs file even root may not write) where
+    `demo` takes its run directory's lock and where `eval` writes its table. Before, a full disk
+    surfaced as another error, or as "[Errno 28] No space left on device" with no path."""
+    if not Path(target).exists():
+        pytest.skip(f"no {target} here")
+    lock = tmp_path / "out" / "siri-cosine" / ".lengthwise.lock"
+    lock.parent.mkdir(parents=True)
+    lock.symlink_to(target)
+    res = subprocess.run([sys.executable, "-m", "lengthwise.cli", "demo", "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert res.stderr.strip() == f"error: {lock}: {what}"
+
+    gen = tmp_path / "g.jsonl"
+    gen.write_text('{"model": "m", "benchmark": "b", "problem_id": "p", "response": "\\\\boxed{7}", "ground_truth": "7"}\n')
+    res = CliRunner().invoke(main, ["eval", str(gen), "--csv", target])
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines()[-1] == f"error: cannot write {target}: {what}"

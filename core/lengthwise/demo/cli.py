@@ -152,6 +152,7 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
     except ConfigError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
+    from ..outputs import writing
     from ..verl_adapter.run_lock import RunDirBusy, lock_run_dir
 
     def lock(directory: Path):
@@ -184,7 +185,8 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                            else f"== {name}: {cfg.description or cfg.name}")
                 run_lock = lock(run_dir)  # before anything is written there
                 try:
-                    r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo)
+                    with writing(run_dir):  # a full disk names the results folder
+                        r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo)
                 except (DemoRunError, ConfigError) as err:
                     click.echo(f"error: {err}", err=True)
                     if not comparing:

@@ -166,7 +166,7 @@ def run_demo(
     from tqdm.auto import tqdm
 
     from ..verl_adapter.cpu import ENV as CPU_ENV
-    from ..verl_adapter.launcher import launch_command
+    from ..verl_adapter.launcher import failure_cause, launch_command
     from ..verl_adapter.overrides import CONFIG_ENV_VAR, build_overrides
     from ..verl_adapter.overrides import format_value as _quoted  # paths with spaces or non-ASCII
     from ..verl_adapter.process import run_verl
@@ -248,6 +248,9 @@ def run_demo(
     finally:
         bar.close()
     if code != 0:
+        cause = failure_cause(verl_log)  # Ray did not start, a full disk: one line
+        if cause:
+            raise DemoRunError(cause)
         tail = "\n".join(verl_log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:])
         raise DemoRunError(f"verl exited with code {code}; see {verl_log}. Last lines:\n{tail}")
 

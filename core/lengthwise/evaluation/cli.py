@@ -100,6 +100,7 @@ def eval_cmd(
     """
     import json
 
+    from ..outputs import writing
     from ..scoring import GradeOptions
     from . import report as R
     from .schema import parse_sources, read_generations
@@ -137,26 +138,35 @@ def eval_cmd(
         click.echo(f"{'error' if strict else 'warning'}: {undecided}", err=True)
     try:
         if csv_path:
-            R.write_csv(rows, csv_path)
+            with writing(csv_path):
+                R.write_csv(rows, csv_path)
             click.echo(f"wrote {csv_path}", err=True)
         if md_path:
-            md_path.parent.mkdir(parents=True, exist_ok=True)
-            md_path.write_text(R.format_markdown(rows, base, ci), encoding="utf-8")
+            with writing(md_path):
+                md_path.parent.mkdir(parents=True, exist_ok=True)
+                md_path.write_text(R.format_markdown(rows, base, ci), encoding="utf-8")
             click.echo(f"wrote {md_path}", err=True)
         if samples_out:
-            samples_out.parent.mkdir(parents=True, exist_ok=True)
-            with samples_out.open("w", encoding="utf-8") as fh:
-                for s, c, a, v, t, src in zip(samples, correct, answered, verdict, tokens, sources):
-                    fh.write(json.dumps({
-                        "model": s.model, "benchmark": s.benchmark, "problem_id": s.problem_id,
-                        "sample_index": s.sample_index, "correct": bool(c), "answered": bool(a), "verdict": v,
-                        "num_tokens": None if t != t else int(t), "token_source": src, "origin": s.origin,
-                    }) + "\n")
+            with writing(samples_out):
+                samples_out.parent.mkdir(parents=True, exist_ok=True)
+                with samples_out.open("w", encoding="utf-8") as fh:
+                    for s, c, a, v, t, src in zip(samples, correct, answered, verdict, tokens, sources):
+                        fh.write(json.dumps({
+                            "model": s.model, "benchmark": s.benchmark, "problem_id": s.problem_id,
+                            "sample_index": s.sample_index, "correct": bool(c), "answered": bool(a), "verdict": v,
+                            "num_tokens": None if t != t else int(t), "token_source": src, "origin": s.origin,
+                        }) + "\n")
             click.echo(f"wrote {samples_out}", err=True)
     except OSError as err:
-        _fail(f"cannot write output: {err}")
+        _fail(f"cannot write {_os_error(err)}")
     if strict and undecided:
         sys.exit(1)
+
+
+def _os_error(err: OSError) -> str:
+    """``PATH: No space left on device``: the path the error names, else the text alone."""
+    what = err.strerror or str(err)
+    return f"{err.filename}: {what}" if err.filename else what
 
 
 def _undecided_line(samples, verdict, timeout_s: float) -> str | None:

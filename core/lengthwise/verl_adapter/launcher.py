@@ -16,7 +16,7 @@ winning). Before verl starts, in this order, each failure one ``error:`` line an
 verl then runs under :mod:`.process`, which guarantees that no process of the run outlives this
 command, whatever signal ends it; its whole output goes to ``RUN_DIR/verl.log``, and the console
 gets one line per step (:mod:`.console`; ``-v`` shows everything). When verl fails, the cause is
-one line where its log shows one (Ray did not start), else the
+one line where its log shows one (Ray did not start, a file could not be written), else the
 log's last lines.
 
 ``--dry-run`` composes and validates the exact config the launch would run (see
@@ -48,7 +48,7 @@ from ..config import (
 )
 from .overrides import CONFIG_ENV_VAR, build_overrides, parse_override
 
-__all__ = ["train", "launch_command", "ray_start_failure", "failure_cause", "failure_line"]
+__all__ = ["train", "launch_command", "ray_start_failure", "os_error_in", "failure_cause", "failure_line"]
 
 _TRAINER_MODULE = "verl.trainer.main_ppo"
 
@@ -270,12 +270,15 @@ def _log_tail(path: Path, keep: int = 64 * 1024) -> str:
 
 
 def failure_cause(log: Path) -> str | None:
-    """The cause of a failed verl run in one line when the end of its log shows one (Ray did not
-    start), else None."""
+    """The cause of a failed verl run in one line when the end of its log shows one — Ray did not
+    start, or a file could not be written (a full disk, a permission) — else None."""
     tail = _log_tail(log)
     ray_error = ray_start_failure(tail)
     if ray_error:
         return f"Ray could not start: {ray_error} (verl's output: {log})"
+    os_error = os_error_in(tail)
+    if os_error:
+        return f"verl {os_error} (verl's output: {log})"
     return None
 
 
@@ -288,6 +291,24 @@ def failure_line(code: int, log: Path, show_tail: bool = True) -> str:
     last = [ln for ln in _log_tail(log).splitlines() if ln.strip()][-15:] if show_tail else []
     shown = "".join(f"  {ln}\n" for ln in last)
     return f"{shown}error: verl exited with code {code}; its output is in {log}"
+
+
+_OS_ERROR = re.compile(r"\[Errno (\d+)\] ([^:\n]+?)(?:: '([^'\n]+)')?\s*$", re.MULTILINE)
+
+
+def os_error_in(text: str) -> str | None:
+    """``could not write PATH: No space left on device`` for the last out-of-space or
+    permission error in ``text`` (verl's output), else None."""
+    import errno
+
+    found = None
+    for m in _OS_ERROR.finditer(text):
+        if int(m.group(1)) in (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT):
+            found = m
+    if found is None:
+        return None
+    what, path = found.group(2).strip(), found.group(3)
+    return f"could not write {path}: {what}" if path else f"failed: {what}"
 
 
 # Where a failed ray.init() shows in verl's output (a traceback through ray.init / Ray's node
