@@ -1,5 +1,7 @@
 """What `lengthwise train` and `lengthwise demo` settle before verl starts, each failure one line.
 
+* a GPU config on a machine without vllm or CUDA refuses within seconds (before: Ray waited
+  150 s for GPUs that never came, in silence);
 * a non-ASCII path value, which hydra's lexer cannot read unquoted, is quoted;
 * the run directory and steps come from verl's composed config;
 * verl's log names the file a full disk or a permission kept it from writing;
@@ -7,17 +9,54 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from lengthwise.cli import main
+from lengthwise.preflight import PreflightError, check_gpu_runtime, cuda_device_count
 from lengthwise.verl_adapter.launch import launch_settings, quote_plain_values
 from lengthwise.verl_adapter.launcher import failure_line, os_error_in
 
+ROOT = Path(__file__).resolve().parents[2]
+SIRI = str(ROOT / "configs" / "siri-cosine-640-1.5b.yaml")
+NO_CUDA = cuda_device_count()[0] == 0
+
+
+@pytest.mark.skipif(not NO_CUDA, reason="a machine without CUDA devices")
+def test_gpu_config_without_cuda_or_vllm_refuses_in_seconds(tmp_path):
+    env = dict(os.environ)
+    env.pop("RAY_ADDRESS", None)
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "lengthwise.cli", "train", SIRI], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=tmp_path)
+    took = time.monotonic() - t0
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is None:
+        assert lines[0].startswith("error: this GPU config rolls out with vllm (actor_rollout_ref.rollout.name), "
+                                   "which is not installed here: pip install 'lengthwise[vllm]'")
+    else:
+        assert lines[0].startswith("error: this is a GPU config (trainer.device=cuda) but ")
+    assert took < 60, f"{took:.0f} s"  # the import of lengthwise and math-verify's probe; verl never starts
+
+
+@pytest.mark.skipif(not NO_CUDA, reason="a machine without CUDA devices")
+def test_gpu_checks_name_what_is_missing(monkeypatch):
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(PreflightError, match=r"^this is a GPU config \(trainer.device=cuda\) but .* on this machine"):
+        check_gpu_runtime(rollout="hf", device="cuda", n_gpus_per_node=1)
+    check_gpu_runtime(rollout="vllm", device="cpu", n_gpus_per_node=1)  # a CPU run needs neither
+    monkeypatch.setenv("RAY_ADDRESS", "10.0.0.1:6379")  # an existing cluster's nodes run the workers
+    check_gpu_runtime(rollout="vllm", device="cuda", n_gpus_per_node=8)
 
 
 def test_non_ascii_values_are_quoted_and_read_back_by_hydra(tmp_path):

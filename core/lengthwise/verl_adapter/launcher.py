@@ -7,10 +7,11 @@ winning). Before verl starts, in this order, each failure one ``error:`` line an
 
 1. verl's config is composed to read the run directory (``trainer.default_local_dir``) and
    steps (:func:`.launch.launch_settings`);
-2. local data and model files exist;
-3. the run directory is locked for this run (:mod:`.run_lock`: a second run on it refuses,
+2. a GPU config needs its rollout engine and CUDA devices here (:func:`lengthwise.preflight.check_gpu_runtime`);
+3. local data and model files exist;
+4. the run directory is locked for this run (:mod:`.run_lock`: a second run on it refuses,
    naming the first);
-4. the checkpoint to resume from is the last complete one (:mod:`.resume`), and what it restores
+5. the checkpoint to resume from is the last complete one (:mod:`.resume`), and what it restores
    is printed; a checkpoint beyond the run's steps is an error.
 
 verl then runs under :mod:`.process`, which guarantees that no process of the run outlives this
@@ -200,6 +201,7 @@ def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: 
             run_config: Path, verbose: bool) -> int:
     """Check what the launch needs, lock the run directory, plan the resume, run verl; its exit code."""
     from ..pipeline import LengthController
+    from ..preflight import PreflightError, check_gpu_runtime
     from .console import ConsoleView
     from .dry_run import DryRunError, check_local_inputs
     from .launch import launch_settings
@@ -209,7 +211,8 @@ def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: 
 
     try:
         settings = launch_settings(argv)
-    except DryRunError as err:
+        check_gpu_runtime(rollout=settings.rollout, device=settings.device, n_gpus_per_node=settings.n_gpus_per_node)
+    except (DryRunError, PreflightError) as err:
         _fail(str(err))
     try:
         check_local_inputs(argv)
