@@ -5,6 +5,7 @@
 * a non-ASCII path value, which hydra's lexer cannot read unquoted, is quoted;
 * the run directory and steps come from verl's composed config;
 * verl's log names the file a full disk or a permission kept it from writing;
+* `--debug` prints the traceback of an error it would otherwise report in one line.
 """
 
 from __future__ import annotations
@@ -100,6 +101,21 @@ def test_a_full_disk_in_verl_is_one_line_naming_the_file(tmp_path):
         f"error: verl could not write /runs/r1/global_step_4/data.pt: No space left on device (verl's output: {log})")
     log.write_text("step:1 - x:1\nKeyError: 'x'\n")
     assert failure_line(1, log) == f"  step:1 - x:1\n  KeyError: 'x'\nerror: verl exited with code 1; its output is in {log}"
+    # lengthwise --debug: verl's traceback, then the one line
+    log.write_text("noise\n" + TRACEBACK)
+    assert failure_line(1, log, debug=True) == TRACEBACK.rstrip() + "\n" + failure_line(1, log)
+
+
+@pytest.mark.parametrize("args", [["check", "/nonexistent/x.yaml"], ["train", "/nonexistent/x.yaml"],
+                                  ["demo", "--config", "no-such-config"]])
+def test_debug_prints_the_traceback_of_a_one_line_error(args):
+    plain = subprocess.run([sys.executable, "-m", "lengthwise.cli", *args], capture_output=True, text=True, timeout=120)
+    debug = subprocess.run([sys.executable, "-m", "lengthwise.cli", "--debug", *args], capture_output=True, text=True,
+                           timeout=120)
+    assert plain.returncode == debug.returncode == 2
+    assert "Traceback" not in plain.stderr and len(plain.stderr.strip().splitlines()) == 1
+    assert debug.stderr.startswith("Traceback (most recent call last):"), debug.stderr
+    assert debug.stderr.strip().splitlines()[-1] == plain.stderr.strip()  # the same error line, last
 
 
 @pytest.mark.parametrize("target, what", [("/dev/full", "No space left on device"),

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import click
 
+from ..cli import print_debug_traceback
 from ..config import ConfigError, build_strategies, load_config, split_overrides
 
 __all__ = ["demo", "BUILTIN", "resolve_config"]
@@ -150,6 +151,7 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                 )
             configs.append((ref, cfg))
     except ConfigError as err:
+        print_debug_traceback()
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
     from ..outputs import writing
@@ -159,6 +161,7 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
         try:
             return lock_run_dir(directory, log=lambda m: click.echo(m, err=True))
         except RunDirBusy as err:
+            print_debug_traceback()
             click.echo(f"error: {err}", err=True)
             sys.exit(2)
 
@@ -188,6 +191,7 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                     with writing(run_dir):  # a full disk names the results folder
                         r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo)
                 except (DemoRunError, ConfigError) as err:
+                    print_debug_traceback()
                     click.echo(f"error: {err}", err=True)
                     if not comparing:
                         sys.exit(1)

@@ -49,12 +49,16 @@ from ..config import (
 )
 from .overrides import CONFIG_ENV_VAR, build_overrides, parse_override
 
-__all__ = ["train", "launch_command", "ray_start_failure", "os_error_in", "failure_cause", "failure_line"]
+__all__ = ["train", "launch_command", "ray_start_failure", "os_error_in", "failure_cause", "failure_line",
+           "last_traceback"]
 
 _TRAINER_MODULE = "verl.trainer.main_ppo"
 
 
 def _fail(message: str) -> None:
+    from ..cli import print_debug_traceback
+
+    print_debug_traceback()  # under --debug, the traceback of the error being reported
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -259,7 +263,9 @@ def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: 
     finally:
         lock.release()
     if code != 0:
-        click.echo(failure_line(code, log, show_tail=not verbose), err=True)
+        from ..cli import debug_enabled
+
+        click.echo(failure_line(code, log, show_tail=not verbose, debug=debug_enabled()), err=True)
     return code
 
 
@@ -270,6 +276,15 @@ def _log_tail(path: Path, keep: int = 64 * 1024) -> str:
             return f.read().decode("utf-8", "replace")
     except OSError:
         return ""
+
+
+def last_traceback(text: str) -> str | None:
+    """The last ``Traceback (most recent call last):`` block of ``text`` (verl's log), to its end."""
+    at = text.rfind("Traceback (most recent call last):")
+    if at < 0:
+        return None
+    start = text.rfind("\n", 0, at) + 1  # with Ray's "(Actor pid=N) " prefix
+    return text[start:].rstrip()
 
 
 def failure_cause(log: Path) -> str | None:
@@ -285,9 +300,14 @@ def failure_cause(log: Path) -> str | None:
     return None
 
 
-def failure_line(code: int, log: Path, show_tail: bool = True) -> str:
+def failure_line(code: int, log: Path, show_tail: bool = True, debug: bool = False) -> str:
     """What to print when verl exited with ``code``: the :func:`failure_cause` as one ``error:``
-    line, else the log's last lines and the exit code."""
+    line, else the log's last lines and the exit code. ``debug`` (``lengthwise --debug``) puts
+    verl's last traceback first."""
+    if debug:
+        block = last_traceback(_log_tail(log))
+        if block:
+            return block + "\n" + failure_line(code, log, show_tail=False)
     cause = failure_cause(log)
     if cause:
         return f"error: {cause}"
