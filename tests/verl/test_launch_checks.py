@@ -2,6 +2,7 @@
 
 * a GPU config on a machine without vllm or CUDA refuses within seconds (before: Ray waited
   150 s for GPUs that never came, in silence);
+* verl keys get a did-you-mean in `demo` as in `train`;
 * a non-ASCII path value, which hydra's lexer cannot read unquoted, is quoted;
 * the run directory and steps come from verl's composed config;
 * verl's log names the file a full disk or a permission kept it from writing;
@@ -21,7 +22,8 @@ from click.testing import CliRunner
 
 from lengthwise.cli import main
 from lengthwise.preflight import PreflightError, check_gpu_runtime, cuda_device_count
-from lengthwise.verl_adapter.launch import launch_settings, quote_plain_values
+from lengthwise.verl_adapter.dry_run import DryRunError
+from lengthwise.verl_adapter.launch import check_user_overrides, launch_settings, quote_plain_values
 from lengthwise.verl_adapter.launcher import failure_line, os_error_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +60,16 @@ def test_gpu_checks_name_what_is_missing(monkeypatch):
     check_gpu_runtime(rollout="vllm", device="cpu", n_gpus_per_node=1)  # a CPU run needs neither
     monkeypatch.setenv("RAY_ADDRESS", "10.0.0.1:6379")  # an existing cluster's nodes run the workers
     check_gpu_runtime(rollout="vllm", device="cuda", n_gpus_per_node=8)
+
+
+def test_demo_gives_verl_keys_a_did_you_mean():
+    res = CliRunner().invoke(main, ["demo", "trainer.total_trainng_steps=2"])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip() == (
+        "error: override 'trainer.total_trainng_steps=2': verl has no key trainer.total_trainng_steps; "
+        "did you mean trainer.total_training_steps?")
+    with pytest.raises(DryRunError, match="data.train_batch_size expects an integer, got 'abc'"):
+        check_user_overrides(["data.train_batch_size=abc"])
 
 
 def test_non_ascii_values_are_quoted_and_read_back_by_hydra(tmp_path):

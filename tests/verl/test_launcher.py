@@ -242,8 +242,8 @@ def test_missing_data_files_is_a_config_error(tmp_path):
 
 def test_an_unknown_verl_key_is_refused_before_verl_starts():
     # Before, `python -m verl.trainer.main_ppo` started and hydra failed in it with a traceback;
-    # now the launch composes verl's config first (to find the run directory), so hydra's error
-    # is one line (exit codes of a verl run that did start pass through: tests/test_verl_process.py).
+    # now the launch checks the keys a person wrote against verl's schema first (exit codes of
+    # a verl run that did start pass through: tests/test_verl_process.py).
     import subprocess
 
     proc = subprocess.run(
@@ -251,8 +251,9 @@ def test_an_unknown_verl_key_is_refused_before_verl_starts():
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 2, proc.stderr[-2000:]
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: verl rejected the overrides: ") and "no_such_key" in lines[0]
+    assert proc.stderr.strip().splitlines() == [
+        "error: override 'trainer.no_such_key=1': verl has no key trainer.no_such_key; "
+        "see `lengthwise train CONFIG --dry-run` for verl's keys"]
 
 
 def test_train_refuses_to_start_without_math_verify(monkeypatch):

@@ -150,6 +150,14 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                     f"(at most {MAX_CAP} response tokens); lower the schedule's caps"
                 )
             configs.append((ref, cfg))
+        if verl_args:  # a typo in a verl key: one line with a did-you-mean, as `lengthwise train` does
+            from ..verl_adapter.dry_run import DryRunError
+            from ..verl_adapter.launch import check_user_overrides
+
+            try:
+                check_user_overrides(verl_args)
+            except DryRunError as err:
+                raise ConfigError(str(err)) from None
     except ConfigError as err:
         print_debug_traceback()
         click.echo(f"error: {err}", err=True)

@@ -5,8 +5,9 @@ The overrides are built by :mod:`lengthwise.verl_adapter.overrides` (config → 
 runtime wiring, the config's ``verl_overrides``, then the command line's own overrides, last one
 winning). Before verl starts, in this order, each failure one ``error:`` line and exit 2:
 
-1. verl's config is composed to read the run directory (``trainer.default_local_dir``) and
-   steps (:func:`.launch.launch_settings`);
+1. the overrides a person wrote are checked against verl's schema (unknown keys with a
+   did-you-mean, ill-typed values: :func:`.launch.check_user_overrides`), and verl's config is
+   composed to read the run directory (``trainer.default_local_dir``) and steps;
 2. a GPU config needs its rollout engine and CUDA devices here (:func:`lengthwise.preflight.check_gpu_runtime`);
 3. local data and model files exist;
 4. the run directory is locked for this run (:mod:`.run_lock`: a second run on it refuses,
@@ -208,12 +209,13 @@ def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: 
     from ..preflight import PreflightError, check_gpu_runtime
     from .console import ConsoleView
     from .dry_run import DryRunError, check_local_inputs
-    from .launch import launch_settings
+    from .launch import check_user_overrides, launch_settings
     from .process import run_verl
     from .resume import ResumeError, plan_resume
     from .run_lock import RunDirBusy, lock_run_dir
 
     try:
+        check_user_overrides(user_argv)
         settings = launch_settings(argv)
         check_gpu_runtime(rollout=settings.rollout, device=settings.device, n_gpus_per_node=settings.n_gpus_per_node)
     except (DryRunError, PreflightError) as err:
