@@ -66,9 +66,9 @@ def table(tmp_path_factory):
     path = tmp_path_factory.mktemp("gen") / "fixture.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in FIXTURE))
     samples = read_generations([path])
-    correct, answered = grade_samples(samples)
+    correct, answered, verdict = grade_samples(samples)
     tokens, sources = count_tokens(samples)
-    rows = build_table(samples, correct, tokens, sources, answered=answered, base="base")
+    rows = build_table(samples, correct, tokens, sources, answered=answered, verdict=verdict, base="base")
     return {(r.model, r.benchmark): r for r in rows}, rows
 
 

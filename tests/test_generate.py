@@ -104,7 +104,7 @@ def test_rows_are_the_eval_schema_and_eval_grades_them(tmp_path, verl_parquet):
     out = tmp_path / "gen.jsonl"
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
     samples = read_generations([out])
-    correct, _ = grade_samples(samples)
+    correct = grade_samples(samples).correct
     assert correct.tolist() == [True, False, True, False]  # the empty response counts as wrong
     assert [s.num_tokens for s in samples] == [9, 4, 5, 0]
 

@@ -46,3 +46,18 @@ def test_new_plugin_refuses_bad_names_and_existing_dirs(tmp_path):
     CliRunner().invoke(main, ["new-plugin", "x", "--dir", str(tmp_path)])
     res = CliRunner().invoke(main, ["new-plugin", "x", "--dir", str(tmp_path)])
     assert res.exit_code == 2 and res.stderr == f"error: {tmp_path / 'lengthwise-x'}: already exists; choose another name or --dir\n"
+
+
+def test_a_taken_name_is_refused_in_one_line_and_nothing_is_written(tmp_path):
+    # Before: `new-plugin siri-cosine` wrote a reward named like the installed SIRI schedule;
+    # after `pip install` every command failed on the clash (the registry refuses two strategies
+    # of one name, of any kind).
+    for name, why in (("siri-cosine", "schedule 'siri-cosine' is installed from lengthwise-siri"),
+                      ("length-capped", "reward 'length-capped' is installed from lengthwise"),
+                      ("siri", "lengthwise-siri is installed")):
+        res = CliRunner().invoke(main, ["new-plugin", name, "--dir", str(tmp_path)])
+        assert res.exit_code == 2, res.output
+        lines = res.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: plugin name {name!r} is taken: "), lines
+        assert why in lines[0] or (name == "siri" and "lengthwise_siri is importable" in lines[0]), lines
+    assert list(tmp_path.iterdir()) == []

@@ -3,7 +3,8 @@
 Exit codes: 0 success; 2 bad input (unknown strategy, invalid config or override, unreadable or
 oversized file, bad data) with one line ``error: <file>: <what>`` on stderr and no traceback;
 1 an unexpected failure, also one line. ``lengthwise --debug ...`` (or ``LENGTHWISE_DEBUG=1``)
-lets the exception propagate with its traceback instead.
+lets the exception propagate with its traceback instead; where a command turns an exception into
+its own one-line error, it prints the traceback first (:func:`print_debug_traceback`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,27 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 DEBUG_ENV = "LENGTHWISE_DEBUG"
 
 
+def debug_enabled() -> bool:
+    """``lengthwise --debug`` was given (or ``LENGTHWISE_DEBUG`` is set to anything but 0)."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    return bool(root is not None and root.params.get("debug")) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def print_debug_traceback() -> None:
+    """Under ``--debug``: print the traceback of the exception being handled, if any.
+
+    Commands call it where they turn an exception into their one-line ``error:``, so ``--debug``
+    shows where it came from there too.
+    """
+    if sys.exc_info()[1] is not None and debug_enabled():
+        import traceback
+
+        traceback.print_exc()
+
+
 def _fail(message: str) -> None:
+    print_debug_traceback()
     click.echo(f"error: {' '.join(message.split())}", err=True)
     sys.exit(2)
 
@@ -94,7 +115,7 @@ class _LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         """Run the command; user-input errors become one line and exit 2 (see the module doc)."""
-        debug = bool(ctx.params.get("debug")) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+        debug = debug_enabled()
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
@@ -232,6 +253,7 @@ def check(args: tuple[str, ...]) -> None:
             cfg = load_config(path, overrides)
             built = build_strategies(cfg)
         except (ConfigError, PluginConflictError) as err:
+            print_debug_traceback()
             message = str(err)
             if not message.startswith(f"{path}:"):
                 message = f"{path}: {message}"

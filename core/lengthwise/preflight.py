@@ -9,13 +9,23 @@ LaTeX parser and the antlr4 runtime it was built for).
 
 ``lengthwise train`` calls :func:`check_training_runtime` before it composes verl's config; the
 verl reward workers call it when they start, so a node with a broken install fails loudly too.
+
+A GPU launch also needs its rollout engine and its GPUs on this machine: without them verl's
+driver starts Ray and waits minutes for resources that never come. :func:`check_gpu_runtime`
+refuses at once instead: the engine must import (``vllm``/``sglang``, found without importing it)
+and the CUDA driver must report enough devices (``cuInit`` and ``cuDeviceGetCount`` of
+``libcuda``, read through ctypes in a few milliseconds, without importing torch).
 """
 
 from __future__ import annotations
 
+import ctypes
+import importlib.util
 import logging
+import os
 
-__all__ = ["PreflightError", "check_math_verify", "check_training_runtime", "INSTALL_HINT"]
+__all__ = ["PreflightError", "check_math_verify", "check_training_runtime", "check_gpu_runtime",
+           "cuda_device_count", "INSTALL_HINT"]
 
 INSTALL_HINT = "pip install 'lengthwise[verl]' (it brings math-verify[antlr4_9_3])"
 
@@ -58,3 +68,47 @@ def check_math_verify() -> None:
 def check_training_runtime() -> None:
     """Everything ``lengthwise train`` needs beyond verl itself (today: a working math-verify)."""
     check_math_verify()
+
+
+def cuda_device_count() -> tuple[int, str]:
+    """``(devices, why)``: the CUDA devices the driver reports to this process (honouring
+    ``CUDA_VISIBLE_DEVICES``), and, when there are none, why in a few words."""
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return 0, "no CUDA driver (libcuda.so.1 is not installed)"
+    rc = cuda.cuInit(0)
+    if rc == 100:  # CUDA_ERROR_NO_DEVICE
+        return 0, "the CUDA driver finds no device"
+    if rc != 0:
+        return 0, f"the CUDA driver does not start (cuInit error {rc})"
+    count = ctypes.c_int(0)
+    if cuda.cuDeviceGetCount(ctypes.byref(count)) != 0:
+        return 0, "the CUDA driver cannot count its devices"
+    return count.value, "" if count.value else "the CUDA driver finds no device"
+
+
+def check_gpu_runtime(*, rollout: str, device: str, n_gpus_per_node: int) -> None:
+    """Raise :class:`PreflightError` when this machine cannot run a GPU launch (see the module doc).
+
+    Nothing is checked for a CPU run (``trainer.device=cpu``) or a job for an existing Ray
+    cluster (``RAY_ADDRESS`` set): there its nodes, not this machine, run the workers.
+    """
+    if device == "cpu" or os.environ.get("RAY_ADDRESS"):
+        return
+    cpu_hint = "or run a CPU config (training.device: cpu, e.g. configs/cpu-tiny.yaml)"
+    if rollout in ("vllm", "sglang") and importlib.util.find_spec(rollout) is None:
+        how = "pip install 'lengthwise[vllm]'" if rollout == "vllm" else "pip install sglang"
+        raise PreflightError(
+            f"this GPU config rolls out with {rollout} (actor_rollout_ref.rollout.name), which is not installed "
+            f"here: {how}, {cpu_hint}"
+        )
+    count, why = cuda_device_count()
+    if count == 0:
+        raise PreflightError(f"this is a GPU config (trainer.device={device}) but {why} on this machine; "
+                             f"run it where there are GPUs, {cpu_hint}")
+    if count < n_gpus_per_node:
+        raise PreflightError(
+            f"trainer.n_gpus_per_node={n_gpus_per_node}, but this machine has {count} CUDA device(s): "
+            f"lower it to {count} (or set CUDA_VISIBLE_DEVICES)"
+        )

@@ -6,6 +6,11 @@ builds it through ``lengthwise.create`` and checks hand-derived rewards, and a R
 ``pip install -e lengthwise-NAME`` the strategy is listed by ``lengthwise strategies`` and
 ``pytest lengthwise-NAME`` passes.
 
+A name that is taken is refused before anything is written: a strategy of that name already
+installed (of any kind: the registry refuses two strategies of one name, so every command would
+fail after ``pip install``), or an installed distribution ``lengthwise-NAME`` or importable
+module ``lengthwise_NAME`` (the new package would shadow or be shadowed by it).
+
 The shaper is a template to edit: correct answers get ``correct_reward`` minus
 ``coef · max(0, ℓ − target)/target`` (a linear penalty above a target length), wrong ones
 ``wrong_reward``.
@@ -132,6 +137,26 @@ Use it in a config: `reward: {{name: {name}, params: {{target: 4096, coef: 0.5}}
 '''
 
 
+def _taken(name: str, module: str) -> str | None:
+    """What already uses ``name`` (a strategy, a distribution, a module), or None."""
+    import importlib.metadata
+    import importlib.util
+
+    from .registry import get_registry
+
+    same = [s for s in get_registry().specs() if s.name == name]
+    if same:
+        return "; ".join(f"{s.kind} {s.name!r} is installed from {s.package}" for s in same)
+    try:
+        importlib.metadata.distribution(f"lengthwise-{name}")
+        return f"the distribution lengthwise-{name} is installed"
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    if importlib.util.find_spec(module) is not None:
+        return f"a module {module} is importable here"
+    return None
+
+
 def write_plugin(name: str, parent: Path, version: str = "0.1") -> Path:
     """Write ``parent/lengthwise-NAME`` (see the module docstring); return its path."""
     if not NAME_PATTERN.match(name):
@@ -144,6 +169,9 @@ def write_plugin(name: str, parent: Path, version: str = "0.1") -> Path:
     if root.exists():
         raise ScaffoldError(f"{root}: already exists; choose another name or --dir")
     module = f"lengthwise_{name.replace('-', '_')}"
+    taken = _taken(name, module)
+    if taken:
+        raise ScaffoldError(f"plugin name {name!r} is taken: {taken}; choose another name")
     cls = "".join(part.capitalize() for part in name.split("-")) + "Reward"
     files = {
         root / "pyproject.toml": _PYPROJECT.format(name=name, module=module, version=version),

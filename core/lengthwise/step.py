@@ -20,8 +20,8 @@ Laser-DE's repetition check, read token ids, as in their sources).
 Record encoding. verl averages every ``reward_extra_info`` key over the validation set, so the
 values are numbers: ``acc`` (1.0/0.0, verl's usual key, also what DAPO's ``filter_groups.metric=acc``
 reads), ``lw_length`` and ``lw_cap`` (tokens), ``lw_truncated`` (the cap cut the text) and one 0/1
-flag per non-fast scorer path (``lw_math_verify``, ``lw_timeout``, ``lw_error``, ``lw_no_answer``;
-all zero means the Rust fast path decided). ``lw_no_answer`` and ``lw_truncated`` become the
+flag per non-fast scorer path (``lw_math_verify``, ``lw_timeout``, ``lw_deferred``, ``lw_error``,
+``lw_no_answer``; all zero means the Rust fast path decided). ``lw_no_answer`` and ``lw_truncated`` become the
 batch's ``has_answer`` and (with ℓ >= cap) ``truncated``, which format penalties read. ``lw_target_length`` is added only when the data row
 carries a target length (L1/LCPO), ``lw_level`` only when it carries a difficulty level
 (``extra_info.level``: the demo task's, MATH's); NaN never appears.
@@ -63,6 +63,7 @@ __all__ = [
 PATH_FLAGS: dict[str, str] = {
     "math_verify": "lw_math_verify",
     "timeout": "lw_timeout",
+    "deferred": "lw_deferred",
     "error": "lw_error",
     "no_answer": "lw_no_answer",
 }
@@ -78,7 +79,7 @@ class ResponseRecord:
     length: int
     cap: int
     truncated: bool  # the scorer's cap cut the text
-    path: str = "rust"  # the scorer path that decided: rust, math_verify, timeout, error, no_answer
+    path: str = "rust"  # the scorer path that decided: rust, math_verify, timeout, deferred, error, no_answer
     target_length: float | None = None
     level: float | None = None
 

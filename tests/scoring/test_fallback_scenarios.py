@@ -456,7 +456,9 @@ def test_batch_deadline_bounds_16_power_towers(scenario, scoring_report):
     """16 power towers (2^{10^{10}} ... 17^{10^{25}}: at least 3·10^9 digits each, so math-verify
     never finishes one), 2 workers, 5 s per item: without a batch deadline the call takes
     5 s × 16 / 2 = 40 s at least (the old pool: 52 s). With batch_timeout_s=8 it returns after
-    about 8 s with every tower counted "timeout" (wrong), and the next call is right."""
+    about 8 s. The first two towers had their full 5 s: "timeout". The next two were running for
+    less than 5 s at the deadline and the other twelve never started: "deferred" (no verdict,
+    and no full turn either; before, all 16 counted as "timeout"). The next call is right."""
     code = PRELUDE + r"""
 warm(2)
 towers = ["\\boxed{%d^{10^{%d}}}" % (k + 2, 10 + k) for k in range(16)]
@@ -470,8 +472,38 @@ print(json.dumps({"paths": [x.path for x in rs], "correct": [x.correct for x in 
 """
     res = scenario.run(code, 180)
     out = res.out
-    assert out["paths"] == ["timeout"] * 16 and not any(out["correct"])
+    assert out["paths"] == ["timeout"] * 2 + ["deferred"] * 14 and not any(out["correct"])
     assert 7.5 < out["took"] < 14.0
     assert out["next"] == [True, "math_verify"]
-    _report(scoring_report, "", f"16 power towers, batch_timeout_s=8: returned in {out['took']:.1f} s, 16 x timeout; "
-            f"next call {out['next']} in {out['t_next']:.1f} s")
+    _report(scoring_report, "", f"16 power towers, batch_timeout_s=8: returned in {out['took']:.1f} s, 2 x timeout, "
+            f"14 x deferred; next call {out['next']} in {out['t_next']:.1f} s")
+
+
+def test_complete_grading_gives_every_tower_its_full_turn(scenario, scoring_report):
+    """grade_detailed_complete (what `lengthwise eval` grades with) on 12 towers followed by 2
+    binomials that math-verify decides (C(1,1) = 1: True; C(4,2) vs 7: False), 2 workers, 1 s per
+    item, batch_timeout_s=1 (raised to 11 s a round): the first round cuts some towers and the
+    binomials off ("deferred"), later rounds grade them, so every tower ends "timeout" and both
+    binomials get math-verify's verdict — the same as with the binomials first."""
+    code = PRELUDE + r"""
+from lengthwise.scoring import grade_detailed_complete
+warm(2)
+towers = ["\\boxed{%d^{10^{%d}}}" % (k + 2, 10 + k) for k in range(12)]
+binoms, golds = [SYM, "\\boxed{\\binom{4}{2}}"], ["1", "7"]
+out = {}
+for name, resp, gold in (("towers first", towers + binoms, ["1"] * 12 + golds),
+                         ("binomials first", binoms + towers, golds + ["1"] * 12)):
+    t0 = time.perf_counter()
+    rs = grade_detailed_complete(resp, gold, workers=2, timeout_s=1, batch_timeout_s=1)
+    out[name] = {"took": time.perf_counter() - t0, "by": {r_: [x.path, x.correct] for r_, x in zip(resp, rs)}}
+print(json.dumps(out))
+"""
+    res = scenario.run(code, 300)
+    out = res.out
+    for name in ("towers first", "binomials first"):
+        by = out[name]["by"]
+        assert by["\\boxed{\\binom{1}{1}}"] == ["math_verify", True], name
+        assert by["\\boxed{\\binom{4}{2}}"] == ["math_verify", False], name
+        assert sum(v == ["timeout", False] for v in by.values()) == 12, name
+    _report(scoring_report, "", "12 towers + 2 binomials, complete grading, either order: 12 x timeout, both binomials "
+            f"decided ({out['towers first']['took']:.1f} s / {out['binomials first']['took']:.1f} s)")

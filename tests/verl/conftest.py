@@ -7,6 +7,7 @@
   verl's own ``ppo_trainer`` config composed with them.
 * ``make_response``: :func:`response_text`, a response of an exact token length.
 * ``write_config``: writes a lengthwise YAML into the test's tmp dir.
+* ``write_parquet``: a parquet file of N prompt rows (a dry run counts a training file's rows).
 * every test starts and ends with no lengthwise run state in the process.
 """
 
@@ -100,6 +101,25 @@ def write_config(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return _write
+
+
+def parquet_rows(path: Path, rows: int) -> Path:
+    """``rows`` rows of verl's RL schema (prompt, data_source, reward_model) at ``path``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table({
+        "data_source": ["test"] * rows,
+        "prompt": [[{"role": "user", "content": f"q{i}"}] for i in range(rows)],
+        "reward_model": [{"style": "rule", "ground_truth": str(i)} for i in range(rows)],
+    }), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def write_parquet() -> Callable[[Path, int], Path]:
+    return parquet_rows
 
 
 @pytest.fixture(scope="session")

@@ -120,7 +120,7 @@ def _seconds(argv, env, cwd):
 
 
 @pytest.mark.slow
-def test_dry_run_of_a_shipped_config_takes_under_ten_seconds(tmp_path, capsys):
+def test_dry_run_of_a_shipped_config_takes_under_ten_seconds(tmp_path, capsys, write_parquet):
     """Cold cache, then warm; the bound is on the warm runs.
 
     A loaded CI machine slows everything, verl's own import included, which no dry run can skip
@@ -128,8 +128,7 @@ def test_dry_run_of_a_shipped_config_takes_under_ten_seconds(tmp_path, capsys):
     what the checks import takes longer than that leaves room for, that import plus 3 s.
     """
     for rel in ("data/deepscaler/train.parquet", "data/aime24/test.parquet"):
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_bytes(b"")
+        write_parquet(tmp_path / rel, 64)
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
     lengthwise = [sys.executable, "-m", "lengthwise.cli", "train", SIRI, "--dry-run", "data.train_batch_size=64"]
 

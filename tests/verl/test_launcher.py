@@ -40,15 +40,14 @@ def resolved_config(output: str) -> dict:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def data_files(tmp_path_factory):
+def data_files(tmp_path_factory, write_parquet):
     """The shipped configs' data files (relative paths, as `lengthwise prepare-data` writes them),
-    empty: a dry run checks that they exist, not what they hold."""
+    with 512 rows: a dry run checks that they exist and hold a batch (the largest, 512)."""
     import os
 
     root = tmp_path_factory.mktemp("run")
     for rel in ("data/deepscaler/train.parquet", "data/deepmath/train.parquet", "data/aime24/test.parquet"):
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(b"")
+        write_parquet(root / rel, 512)
     old = os.getcwd()
     os.chdir(root)
     yield root
@@ -265,8 +264,8 @@ def test_missing_data_files_is_a_config_error(tmp_path):
 
 def test_an_unknown_verl_key_is_refused_before_verl_starts():
     # Before, `python -m verl.trainer.main_ppo` started and hydra failed in it with a traceback;
-    # now the launch composes verl's config first (to find the run directory), so hydra's error
-    # is one line (exit codes of a verl run that did start pass through: tests/test_verl_process.py).
+    # now the launch checks the keys a person wrote against verl's schema first (exit codes of
+    # a verl run that did start pass through: tests/test_verl_process.py).
     import subprocess
 
     proc = subprocess.run(
@@ -274,8 +273,9 @@ def test_an_unknown_verl_key_is_refused_before_verl_starts():
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 2, proc.stderr[-2000:]
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: verl rejected the overrides: ") and "no_such_key" in lines[0]
+    assert proc.stderr.strip().splitlines() == [
+        "error: override 'trainer.no_such_key=1': verl has no key trainer.no_such_key; "
+        "see `lengthwise train CONFIG --dry-run` for verl's keys"]
 
 
 def test_train_refuses_to_start_without_math_verify(monkeypatch):
@@ -394,12 +394,49 @@ def test_gpu_requirements_are_reported(tmp_path):
     assert "flash-attn: " in line
 
 
-def test_missing_data_file_names_the_prepare_data_command(data_files):
+def test_dry_run_counts_the_training_rows_against_the_batch(data_files, write_parquet, tmp_path):
+    # Before, a 3-row training file passed against a batch of 128; verl's dataloader drops the
+    # incomplete batch, so the run trained nothing.
+    small = write_parquet(tmp_path / "small" / "train.parquet", 3)
+    res = run(SIRI, "--dry-run", f"data.train_files={small}")
+    assert res.exit_code == 2
+    assert res.output.strip() == (
+        "error: data.train_files: 3 row(s), fewer than data.train_batch_size (128): verl's dataloader drops an "
+        "incomplete batch, so no step would run; lower data.train_batch_size (training.train_batch_size) or add data")
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    res = run(SIRI, "--dry-run", f"data.train_files={tmp_path / 'bad.parquet'}")
+    assert res.exit_code == 2 and res.output.startswith(f"error: data.train_files: {tmp_path / 'bad.parquet'} is not a readable parquet file")
+
+
+def test_dry_run_checks_the_checkpoint_it_would_resume_from(data_files, tmp_path):
+    # Before, a broken checkpoint directory passed the dry run (and the launch resumed from it).
+    import torch
+
+    ckpt = tmp_path / "ckpt"
+    for step, complete in ((2, True), (4, False)):
+        actor = ckpt / f"global_step_{step}" / "actor"
+        actor.mkdir(parents=True)
+        torch.save({"w": 1}, actor / "model_world_size_1_rank_0.pt")
+        if complete:
+            torch.save({}, ckpt / f"global_step_{step}" / "data.pt")
+    res = run(SIRI, "--dry-run", f"trainer.default_local_dir={ckpt}")
+    assert res.exit_code == 0, res.output
+    # the SIRI config's strategies keep no state: verl's checkpoint alone is complete
+    assert f"#   note: {ckpt}: skipping incomplete checkpoint(s) global_step_4 (no data.pt (verl stopped while saving)); resuming from global_step_2" in res.output
+    assert f"#   note: resuming from {ckpt / 'global_step_2'} (step 2; next cap 16383; no strategy state); training steps 3-1920" in res.output
+    (ckpt / "global_step_4" / "data.pt").write_bytes(b"cut")
+    res = run(SIRI, "--dry-run", f"trainer.default_local_dir={ckpt}", "trainer.total_training_steps=1")
+    assert res.exit_code == 2
+    assert res.output.strip().startswith(f"error: {ckpt / 'global_step_2'} is a checkpoint of step 2, beyond this run's 1 steps")
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_missing_data_file_names_the_prepare_data_command(data_files, write_parquet):
     (data_files / "data/aime24/test.parquet").unlink()
     try:
         res = run(SIRI, "--dry-run")
     finally:
-        (data_files / "data/aime24/test.parquet").write_bytes(b"")
+        write_parquet(data_files / "data/aime24/test.parquet", 512)
     assert res.exit_code == 2
     expected = data_files / "data/aime24/test.parquet"
     assert res.output.strip() == (

@@ -16,6 +16,9 @@ __all__ = ["prepare_data"]
 
 
 def _fail(message: str) -> None:
+    from ..cli import print_debug_traceback
+
+    print_debug_traceback()  # under --debug, the traceback of the error being reported
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 

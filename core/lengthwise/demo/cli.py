@@ -24,6 +24,7 @@ from pathlib import Path
 
 import click
 
+from ..cli import print_debug_traceback
 from ..config import ConfigError, build_strategies, load_config, parse_config, split_overrides
 
 __all__ = ["demo", "BUILTIN", "resolve_config"]
@@ -137,6 +138,9 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
         click.echo("error: --report-only needs --compare and excludes --rerun", err=True)
         sys.exit(2)
     own, verl_args = split_overrides(overrides)
+    from ..verl_adapter.launch import quote_plain_values
+
+    verl_args = quote_plain_values(verl_args)  # a non-ASCII path hydra's lexer cannot read, quoted
     configs = []
     try:
         for ref in refs:
@@ -158,12 +162,34 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                     f"(at most {MAX_CAP} response tokens); lower the schedule's caps"
                 )
             configs.append((ref, cfg))
+        if verl_args:  # a typo in a verl key: one line with a did-you-mean, as `lengthwise train` does
+            from ..verl_adapter.dry_run import DryRunError
+            from ..verl_adapter.launch import check_user_overrides
+
+            try:
+                check_user_overrides(verl_args)
+            except DryRunError as err:
+                raise ConfigError(str(err)) from None
     except ConfigError as err:
+        print_debug_traceback()
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
+    from ..outputs import writing
+    from ..verl_adapter.run_lock import RunDirBusy, lock_run_dir
+
+    def lock(directory: Path):
+        try:
+            return lock_run_dir(directory, log=lambda m: click.echo(m, err=True))
+        except RunDirBusy as err:
+            print_debug_traceback()
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+
     if eval_every is None:
         eval_every = (steps or 10**9) if comparing else 20  # a comparison reads only the final evaluation
     root = out_dir / "compare" if comparing else out_dir
+    if comparing:  # one comparison per folder (its table is written there), held until the command ends
+        click.get_current_context().call_on_close(lock(root).release)
     results, outcomes, failed, missing = [], [], [], []
     total = len(configs) * (seeds if comparing else 1)
     overall = None
@@ -195,10 +221,13 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                 click.echo(f"== [{len(results) + len(failed) + len(missing) + 1}/{total}] {label}: {cfg.description or cfg.name}" if comparing
                            else f"== {name}: {cfg.description or cfg.name}")
                 before = overall.n if overall is not None else 0
+                run_lock = lock(run_dir)  # before anything is written there
                 try:
-                    r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo,
-                                 on_steps=overall.update if overall is not None else None)
+                    with writing(run_dir):  # a full disk names the results folder
+                        r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo,
+                                     on_steps=overall.update if overall is not None else None)
                 except (DemoRunError, ConfigError) as err:
+                    print_debug_traceback()
                     if overall is not None:  # a failed run's steps are done with: the ETA counts the rest
                         overall.update(max(0, run_steps - (overall.n - before)))
                     click.echo(f"error: {err}", err=True)
@@ -211,6 +240,8 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
                     resume = " (the same command resumes the comparison)" if comparing else ""
                     click.echo(f"interrupted: verl and Ray stopped{resume}", err=True)
                     sys.exit(130)
+                finally:
+                    run_lock.release()
                 if overall is not None:  # steps the bar did not see finish (the last poll) count now
                     overall.update(max(0, run_steps - (overall.n - before)))
                 parts = ", ".join(f"{k} {v:.2f}" for k, v in r.step_seconds.items())

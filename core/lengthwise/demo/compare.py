@@ -211,7 +211,6 @@ def format_comparison(rows: Sequence[ResultRow], baseline: str = "baseline") -> 
             f"{r.delta_acc_per_cr:.3f}" if rel and not math.isnan(r.delta_acc_per_cr) else "—",
             f"{r.aes:+.3f}" if rel and not math.isnan(r.aes) else "—", reading,
         ]) + " |")
-    runs = max(r.runs for r in rows)
     out += [
         "",
         f"Held-out: {rows[0].problems} problems, greedy, after training; means over runs (seeds). "

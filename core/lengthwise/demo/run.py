@@ -206,8 +206,9 @@ def run_demo(
     from tqdm.auto import tqdm
 
     from ..verl_adapter.cpu import ENV as CPU_ENV
-    from ..verl_adapter.launcher import launch_command
+    from ..verl_adapter.launcher import failure_cause, launch_command
     from ..verl_adapter.overrides import CONFIG_ENV_VAR, build_overrides
+    from ..verl_adapter.overrides import format_value as _quoted  # paths with spaces or non-ASCII
     from ..verl_adapter.process import run_verl
     from .assets import resolve_assets
 
@@ -236,12 +237,12 @@ def run_demo(
         f"trainer.test_freq={settings.eval_every}",
         "trainer.val_before_train=true",
         "trainer.resume_mode=disable",
-        f"trainer.default_local_dir={ckpt}",
-        f"trainer.validation_data_dir={val_dir}",  # per-problem held-out results, `lengthwise eval` reads them
+        f"trainer.default_local_dir={_quoted(ckpt)}",
+        f"trainer.validation_data_dir={_quoted(val_dir)}",  # per-problem held-out results, `lengthwise eval` reads them
         "trainer.logger=[console,file]",
-        f"+ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH={metrics_src}",
+        f"+ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH={_quoted(metrics_src)}",
         f"data.seed={settings.seed}",
-        f"hydra.run.dir={out_dir / 'hydra'}",  # verl's hydra log goes with the results, not into the cwd
+        f"hydra.run.dir={_quoted(out_dir / 'hydra')}",  # verl's hydra log goes with the results, not into the cwd
         f"actor_rollout_ref.rollout.seed={settings.seed}",
         # Held-out evaluation: greedy, the whole split in one batch; the tiny model's context.
         # greedy: verl 0.9.1 V1 samples validation at val_kwargs.temperature and ignores do_sample
@@ -291,6 +292,9 @@ def run_demo(
     finally:
         bar.close()
     if code != 0:
+        cause = failure_cause(verl_log)  # Ray did not start, a full disk: one line
+        if cause:
+            raise DemoRunError(cause)
         tail = "\n".join(verl_log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:])
         raise DemoRunError(f"verl exited with code {code}; see {verl_log}. Last lines:\n{tail}")
 

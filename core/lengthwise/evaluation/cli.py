@@ -2,6 +2,11 @@
 
 Bad input (a missing or malformed file, an unknown base model, a CSV that is not an eval table)
 ends with ``error: <what and where>`` on stderr and exit status 2, never a traceback.
+
+Grading never fails quietly: every answer math-verify decides gets its full ``--timeout``
+wherever it sits in the files (:func:`lengthwise.scoring.grade_detailed_complete`); the answers it
+could not decide in that time are counted in the table's ``timeout`` column and named on stderr,
+and ``--strict`` makes any of them exit 1 after the table is printed.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ __all__ = ["eval_cmd", "plot"]
 
 
 def _fail(message: str) -> None:
+    from ..cli import print_debug_traceback
+
+    print_debug_traceback()  # under --debug, the traceback of the error being reported
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -68,7 +76,9 @@ def _aes_weights(value: str):
 @click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True,
               help="math-verify seconds per undecided answer, at most 3600")
 @click.option("--batch-timeout", "batch_timeout_s", type=float, default=60.0, show_default=True,
-              help="math-verify seconds for all of a run's undecided answers; the rest count as wrong")
+              help="math-verify seconds per grading round (at least --timeout + 10); answers a round "
+                   "cuts off are graded in the next, so each gets its full --timeout")
+@click.option("--strict", is_flag=True, help="exit 1 when any answer timed out in math-verify (after the table)")
 @click.option("--workers", type=int, help="math-verify worker processes (default: CPUs, at most 8)")
 @click.option("--aes-weights", default="1,3,5", show_default=True, metavar="A,B,G",
               help="AES α (length), β (accuracy gain), γ (accuracy drop)")
@@ -79,7 +89,7 @@ def _aes_weights(value: str):
               help="write every sample's verdict and token count as JSONL")
 def eval_cmd(
     generations, base, model, benchmark, tokenizer, use_stored_score, answer_after_think, require_think_close,
-    fallback, timeout_s, batch_timeout_s, workers, aes_weights, no_average, csv_path, md_path, samples_out,
+    fallback, timeout_s, batch_timeout_s, strict, workers, aes_weights, no_average, csv_path, md_path, samples_out,
 ) -> None:
     """Grade GENERATIONS and print Pass@1 (95% Wilson interval), mean tokens, ΔAcc, CR and AES per
     model × benchmark.
@@ -89,6 +99,7 @@ def eval_cmd(
     """
     import json
 
+    from ..outputs import writing
     from ..scoring import GradeOptions
     from . import report as R
     from .schema import parse_sources, read_generations
@@ -108,10 +119,10 @@ def eval_cmd(
         if base is not None and base not in models:
             raise EvalInputError(f"--base {base!r} is not among the models read: {', '.join(models)}")
         tok = R.load_tokenizer(tokenizer) if tokenizer else None
-        correct, answered = R.grade_samples(samples, options, use_stored_score=use_stored_score)
+        correct, answered, verdict = R.grade_samples(samples, options, use_stored_score=use_stored_score)
         tokens, sources = R.count_tokens(samples, tok)
         rows = R.build_table(
-            samples, correct, tokens, sources, answered=answered, base=base, weights=weights,
+            samples, correct, tokens, sources, answered=answered, verdict=verdict, base=base, weights=weights,
             average=not no_average,
         )
     except EvalInputError as err:
@@ -121,26 +132,55 @@ def eval_cmd(
     if note:
         click.echo(f"warning: {note}", err=True)
     click.echo(R.format_table(rows, base))
+    undecided = _undecided_line(samples, verdict, timeout_s)
+    if undecided:
+        click.echo(f"{'error' if strict else 'warning'}: {undecided}", err=True)
     try:
         if csv_path:
-            R.write_csv(rows, csv_path)
+            with writing(csv_path):
+                R.write_csv(rows, csv_path)
             click.echo(f"wrote {csv_path}", err=True)
         if md_path:
-            md_path.parent.mkdir(parents=True, exist_ok=True)
-            md_path.write_text(R.format_markdown(rows, base), encoding="utf-8")
+            with writing(md_path):
+                md_path.parent.mkdir(parents=True, exist_ok=True)
+                md_path.write_text(R.format_markdown(rows, base), encoding="utf-8")
             click.echo(f"wrote {md_path}", err=True)
         if samples_out:
-            samples_out.parent.mkdir(parents=True, exist_ok=True)
-            with samples_out.open("w", encoding="utf-8") as fh:
-                for s, c, a, t, src in zip(samples, correct, answered, tokens, sources):
-                    fh.write(json.dumps({
-                        "model": s.model, "benchmark": s.benchmark, "problem_id": s.problem_id,
-                        "sample_index": s.sample_index, "correct": bool(c), "answered": bool(a),
-                        "num_tokens": None if t != t else int(t), "token_source": src, "origin": s.origin,
-                    }) + "\n")
+            with writing(samples_out):
+                samples_out.parent.mkdir(parents=True, exist_ok=True)
+                with samples_out.open("w", encoding="utf-8") as fh:
+                    for s, c, a, v, t, src in zip(samples, correct, answered, verdict, tokens, sources):
+                        fh.write(json.dumps({
+                            "model": s.model, "benchmark": s.benchmark, "problem_id": s.problem_id,
+                            "sample_index": s.sample_index, "correct": bool(c), "answered": bool(a), "verdict": v,
+                            "num_tokens": None if t != t else int(t), "token_source": src, "origin": s.origin,
+                        }) + "\n")
             click.echo(f"wrote {samples_out}", err=True)
     except OSError as err:
-        _fail(f"cannot write output: {err}")
+        _fail(f"cannot write {_os_error(err)}")
+    if strict and undecided:
+        sys.exit(1)
+
+
+def _os_error(err: OSError) -> str:
+    """``PATH: No space left on device``: the path the error names, else the text alone."""
+    what = err.strerror or str(err)
+    return f"{err.filename}: {what}" if err.filename else what
+
+
+def _undecided_line(samples, verdict, timeout_s: float) -> str | None:
+    """One line naming the answers math-verify gave no verdict on, or None."""
+    timed = [s for s, v in zip(samples, verdict) if v == "timeout"]
+    deferred = [s for s, v in zip(samples, verdict) if v == "deferred"]
+    if not timed and not deferred:
+        return None
+    parts = []
+    if timed:
+        parts.append(f"{len(timed)} of {len(samples)} answers timed out in math-verify (--timeout {timeout_s:g} s each)")
+    if deferred:
+        parts.append(f"{len(deferred)} could not be graded (math-verify's workers made no progress)")
+    where = ", ".join(s.origin for s in (timed + deferred)[:3]) + (", ..." if len(timed) + len(deferred) > 3 else "")
+    return "; ".join(parts) + f"; not counted correct (the table's timeout column): {where}"
 
 
 @click.group("plot")

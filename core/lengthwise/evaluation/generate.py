@@ -154,6 +154,9 @@ def completions_from_vllm(request_output: Any) -> list[Completion]:
 
 
 def _fail(message: str) -> None:
+    from ..cli import print_debug_traceback
+
+    print_debug_traceback()  # under --debug, the traceback of the error being reported
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 

@@ -60,7 +60,6 @@ bars, configs dodged sideways by up to ±0.2 level so that their bars stay apart
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence

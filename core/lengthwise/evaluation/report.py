@@ -1,6 +1,6 @@
 """Grade samples, count their tokens, and build the model × benchmark table.
 
-    grade_samples(samples, options)          -> verdict per sample (the lengthwise scorer)
+    grade_samples(samples, options)          -> Graded: verdict per sample (the lengthwise scorer)
     count_tokens(samples, tokenizer=None)    -> tokens per sample and where each count came from
     build_table(samples, correct, tokens, …) -> list[ResultRow] (formulas: :mod:`.metrics`)
 
@@ -8,10 +8,15 @@ Pass@1's interval is :func:`.metrics.pass_at_1_ci`: the 95 % Wilson interval at 
 sample size between N problems and N·k samples (always inside [0, 100] %, never of zero width).
     format_table / format_markdown / write_csv
 
-Verdicts come from :func:`lengthwise.scoring.grade_detailed` on every response (``</think>``
-split, fallback and math-verify timeout as options); a file's stored verdict is used only when
-``use_stored_score`` is set. A missing response (null or empty) or one with no extractable answer
-counts as wrong.
+Verdicts come from :func:`lengthwise.scoring.grade_detailed_complete` on every response
+(``</think>`` split, fallback and math-verify timeout as options); a file's stored verdict is used
+only when ``use_stored_score`` is set. A missing response (null or empty) or one with no
+extractable answer counts as wrong. Every answer math-verify has to decide gets its full
+``timeout_s``, wherever it is in the files (the batch deadline only paces the grading, in
+rounds), so the table does not depend on row order. An answer math-verify could not decide in
+that time is a ``timeout``: not counted correct in Pass@1 (a verified answer is the only correct
+one, and a model must not gain by answers that stall the grader), and counted in the table's
+``timeout`` column, never silently folded into the wrong answers.
 
 Token counts, per sample, first available of: the file's ``num_tokens`` (verl: ``lw_length``);
 the given tokenizer (``len(tokenizer(text, add_special_tokens=False).input_ids)``); an estimate of
@@ -33,7 +38,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,6 +47,7 @@ from . import metrics as M
 from .schema import EvalInputError, Sample
 
 __all__ = [
+    "Graded",
     "grade_samples",
     "load_tokenizer",
     "count_tokens",
@@ -57,20 +63,32 @@ AVERAGE = "average"
 TOKEN_SOURCES = ("stored", "tokenizer", "estimate", "missing")
 
 
+class Graded(NamedTuple):
+    """One entry per sample: ``correct`` and ``answered`` (bool arrays) and ``verdict`` (str):
+    "correct", "wrong", "no_answer" (nothing extractable), "missing" (no response), "timeout"
+    and "deferred" (math-verify gave no verdict; see the module docstring), "error"
+    (math-verify failed), "stored" (the file's own verdict, with ``use_stored_score``)."""
+
+    correct: np.ndarray
+    answered: np.ndarray
+    verdict: list[str]
+
+
 def grade_samples(
     samples: Sequence[Sample], options: GradeOptions | None = None, *, use_stored_score: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(correct, answered)`` boolean arrays, one entry per sample, graded with ``options``
-    (the scorer's :class:`~lengthwise.scoring.GradeOptions`; default: its defaults).
+) -> Graded:
+    """Grade every sample with ``options`` (the scorer's :class:`~lengthwise.scoring.GradeOptions`;
+    default: its defaults).
 
     ``use_stored_score``: trust a file's own verdict where it has one.
     ``answered``: the scorer extracted an answer (stored verdicts count as answered).
     """
-    from ..scoring import grade_detailed
+    from ..scoring import grade_detailed_complete
 
     n = len(samples)
     correct = np.zeros(n, dtype=bool)
     answered = np.zeros(n, dtype=bool)
+    verdict = ["missing"] * n
     todo: list[int] = []
     for i, s in enumerate(samples):
         if use_stored_score and s.stored_problem is not None:
@@ -78,6 +96,7 @@ def grade_samples(
         if use_stored_score and s.stored_correct is not None:
             correct[i] = s.stored_correct
             answered[i] = True
+            verdict[i] = "stored"
         elif not s.response:
             continue  # a missing response is a wrong answer
         elif s.ground_truth is None:
@@ -85,7 +104,7 @@ def grade_samples(
         else:
             todo.append(i)
     if todo:
-        results = grade_detailed(
+        results = grade_detailed_complete(
             [samples[i].response for i in todo],  # type: ignore[misc]
             [samples[i].ground_truth for i in todo],  # type: ignore[misc]
             options=options,
@@ -93,7 +112,11 @@ def grade_samples(
         for i, r in zip(todo, results):
             correct[i] = r.correct
             answered[i] = r.extracted is not None
-    return correct, answered
+            if r.path in ("timeout", "deferred", "error", "no_answer"):
+                verdict[i] = r.path
+            else:
+                verdict[i] = "correct" if r.correct else "wrong"
+    return Graded(correct, answered, verdict)
 
 
 def load_tokenizer(path: str | Path) -> Any:
@@ -159,6 +182,7 @@ class ResultRow:
     tokens_wrong: float
     no_answer: float  # % of samples without an extractable answer
     token_source: str
+    timeouts: int = 0  # samples math-verify could not decide within its timeout (not counted correct)
     base: str = ""
     acc_rel: float = math.nan  # (acc − acc₀)/acc₀
     delta_acc: float = math.nan  # SIRI: max(acc/acc₀ − 1, 0)
@@ -174,7 +198,7 @@ class ResultRow:
         return self.benchmark == AVERAGE
 
 
-def _group_row(model, bench, sel_samples, correct, answered, tokens, sources) -> ResultRow:
+def _group_row(model, bench, sel_samples, correct, answered, tokens, sources, timeouts: int = 0) -> ResultRow:
     by_problem: dict[str, list[int]] = {}
     for j, s in enumerate(sel_samples):
         by_problem.setdefault(s.problem_id, []).append(j)
@@ -197,6 +221,7 @@ def _group_row(model, bench, sel_samples, correct, answered, tokens, sources) ->
         tokens_wrong=M.mean_or_nan(tokens[~correct]),
         no_answer=100 * float((~answered).mean()),
         token_source="+".join(kinds),
+        timeouts=timeouts,
     )
 
 
@@ -221,6 +246,7 @@ def _average_row(model: str, rows: list[ResultRow]) -> ResultRow:
         tokens_wrong=avg("tokens_wrong"),
         no_answer=avg("no_answer"),
         token_source="+".join(kinds),
+        timeouts=sum(r.timeouts for r in rows),
     )
 
 
@@ -241,17 +267,20 @@ def build_table(
     token_sources: Sequence[str],
     *,
     answered: np.ndarray | None = None,
+    verdict: Sequence[str] | None = None,
     base: str | None = None,
     weights: M.AESWeights = M.AESWeights(),
     average: bool = True,
 ) -> list[ResultRow]:
     """The table's rows: benchmarks in order of first appearance (``average`` last), the base
-    model first within each benchmark, then the others in order of first appearance."""
+    model first within each benchmark, then the others in order of first appearance.
+    ``verdict`` (from :func:`grade_samples`) gives each row its ``timeouts`` count."""
     correct = np.asarray(correct, dtype=bool)
     tokens = np.asarray(tokens, dtype=np.float64)
     answered = correct.copy() if answered is None else np.asarray(answered, dtype=bool)
-    if not (len(samples) == len(correct) == len(tokens) == len(token_sources) == len(answered)):
-        raise ValueError("samples, correct, tokens, answered and token_sources differ in length")
+    verdict = ["" for _ in samples] if verdict is None else list(verdict)
+    if not (len(samples) == len(correct) == len(tokens) == len(token_sources) == len(answered) == len(verdict)):
+        raise ValueError("samples, correct, tokens, answered, verdict and token_sources differ in length")
     models = list(dict.fromkeys(s.model for s in samples))
     benches = list(dict.fromkeys(s.benchmark for s in samples))
     if base is not None and base not in models:
@@ -269,6 +298,7 @@ def build_table(
         table[(model, bench)] = _group_row(
             model, bench, [samples[i] for i in idx], correct[ix], answered[ix], tokens[ix],
             [token_sources[i] for i in idx],
+            timeouts=sum(verdict[i] in ("timeout", "deferred") for i in idx),
         )
     if average and len(benches) > 1:
         for model in models:
@@ -309,6 +339,7 @@ def _cells(r: ResultRow, base: str | None) -> list[str]:
         r.model + (" (base)" if base is not None and r.model == base else ""),
         f"{r.problems}×{_k(r)}",
         f"{r.pass1:.1f}{ci}",
+        str(r.timeouts),
         est + _f(r.tokens, ".0f"),
         est + _f(r.tokens_correct, ".0f"),
         est + _f(r.tokens_wrong, ".0f"),
@@ -319,14 +350,15 @@ def _cells(r: ResultRow, base: str | None) -> list[str]:
     ]
 
 
-_HEAD = ["benchmark", "model", "N×k", "Pass@1 [95% CI]", "tokens", "tok correct", "tok wrong", "ΔAcc", "CR", "ΔAcc/CR", "AES"]
+_HEAD = ["benchmark", "model", "N×k", "Pass@1 [95% CI]", "timeout", "tokens", "tok correct", "tok wrong", "ΔAcc", "CR", "ΔAcc/CR", "AES"]
 
 
 def _notes(rows: Sequence[ResultRow], base: str | None) -> list[str]:
     notes = [
         "Pass@1: mean over problems of the per-problem mean correctness over k samples, %; "
         "95% Wilson interval over problems, at an effective sample size between N (samples of a problem "
-        "fully correlated) and N*k (independent) estimated from the spread of per-problem accuracies."
+        "fully correlated) and N*k (independent) estimated from the spread of per-problem accuracies.",
+        "timeout: answers math-verify could not decide within --timeout seconds each; not counted correct.",
     ]
     if base is not None:
         notes.append(

@@ -4,7 +4,8 @@
     await math_verify_batch_async(...)                                       -> [Outcome]
     shutdown_pool()
 
-Outcome per (answer, gold) pair: ``("ok", bool)`` | ``("timeout", None)`` | ``("error", message)``.
+Outcome per (answer, gold) pair: ``("ok", bool)`` | ``("timeout", None)`` | ``("deferred", None)`` |
+``("error", message)``.
 
 What it is, and why (the caller may be a plain script without a ``__main__`` guard, a forked Ray
 or DataLoader worker, a daemonic multiprocessing worker, one of several threads, a coroutine, a
@@ -30,8 +31,12 @@ notebook cell, and may be interrupted at any point by SIGALRM, Ctrl-C or task ca
   are killed (their answers can no longer be wanted) and replaced, so the next call finds the
   pool healthy.
 * Deadlines: each item ``timeout_s`` (the worker's own kernel timer kills it, and the dispatcher
-  kills it 1 s later if it is still there: path "timeout"); each batch ``batch_timeout_s``
-  measured by the caller (its unfinished items count as "timeout" and the call returns).
+  kills it 1 s later if it is still there: "timeout" — math-verify had its full time and did not
+  finish); each batch ``batch_timeout_s`` measured by the caller: the call returns then, and an
+  item it cut off — never started, or running for less than ``timeout_s`` — is "deferred", not
+  "timeout": it got no verdict, and had no full turn either, so it must not count as a timed-out
+  answer (which answers are cut off depends only on their place in the queue).
+  :func:`lengthwise.scoring.grade_detailed_complete` grades deferred items again.
 * Several callers share the pool: ``workers`` caps how many of a batch's items run at once, and
   the pool holds as many workers as the largest cap among the batches in progress or of the last
   30 s (at least the latest batch's); only idle workers are retired, so two threads with
@@ -74,7 +79,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Outcome = tuple[Literal["ok", "timeout", "error"], object]
+Outcome = tuple[Literal["ok", "timeout", "deferred", "error"], object]
 
 STARTUP_S = 120.0  # a worker that is not ready by then is killed (imports on a loaded machine)
 KILL_GRACE_S = 1.0  # the dispatcher's backstop after the worker's own timer
@@ -609,7 +614,7 @@ def math_verify_batch(
     workers: int | None = None,
 ) -> list[Outcome]:
     """math-verify's verdict on each (answer, gold) pair, each under ``timeout_s``, the whole
-    batch under ``batch_timeout_s`` (items unfinished by then: ``("timeout", None)``).
+    batch under ``batch_timeout_s`` (items cut off by then: ``("deferred", None)``).
 
     Safe to interrupt (an exception raised while it waits abandons the batch: no answer of it is
     credited later, the pool stays usable) and to call from several threads at once.
@@ -640,7 +645,7 @@ def math_verify_batch(
                 pool.abandon(call)
             os.close(call.ready_r)
         if not gone:
-            return _collect(call, ("timeout", None))
+            return _collect(call, ("deferred", None))
     return _collect(call, ("error", "the math-verify pool stopped"))
 
 
@@ -681,5 +686,5 @@ async def math_verify_batch_async(
                 pool.abandon(call)
             os.close(call.ready_r)
         if not gone:
-            return _collect(call, ("timeout", None))
+            return _collect(call, ("deferred", None))
     return _collect(call, ("error", "the math-verify pool stopped"))

@@ -2,13 +2,22 @@
 
     grade_detailed(responses, ground_truths, *, cap_char_offsets=None, options=None, **option)
     await grade_detailed_async(...)   the same, waiting on the event loop
+    grade_detailed_complete(...)      the same, but no answer is left "deferred" (evaluation)
 
 The fast path (``lengthwise._scoring.grade_batch``, GIL released, rayon over the batch) caps each
 response at its character offset, takes the text after the last ``</think>``, extracts the last
 ``\\boxed{…}``, canonicalises answer and gold and decides the pairs it can decide exactly.
 Distinct undecided (answer, gold) pairs go to :mod:`.executor`; its outcome per pair becomes
-path "math_verify" (its verdict), "timeout" (item or batch deadline passed; wrong) or "error"
-(math-verify raised or is unavailable; wrong, with a RuntimeWarning).
+path "math_verify" (its verdict), "timeout" (math-verify had its full ``timeout_s`` and did not
+finish; not correct), "deferred" (the batch deadline cut it off before it had its full time;
+not correct, and no verdict either) or "error" (math-verify raised or is unavailable; not
+correct, with a RuntimeWarning).
+
+Training grades under the batch deadline, which bounds a step's wait; a deferred answer counts
+as not correct there and is counted in ``lengthwise/scoring/deferred_share``. An evaluation
+wants a verdict on every answer instead, independent of where it sits in the file:
+:func:`grade_detailed_complete` grades the deferred ones again, in rounds, until each answer has
+a verdict or has timed out on its own full ``timeout_s``.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from typing import Any
 
 from . import executor
 from .inputs import prepare
-from .options import GradeOptions
+from .options import MAX_SECONDS, GradeOptions
 from .results import GradeResult
 
 try:  # the compiled fast path
@@ -28,7 +37,10 @@ try:  # the compiled fast path
 except ImportError:  # pragma: no cover - exercised only without the extension
     _rust = None
 
-__all__ = ["available", "grade", "grade_async", "grade_detailed", "grade_detailed_async"]
+#: Seconds a round of :func:`grade_detailed_complete` gets at least beyond ``timeout_s``.
+ROUND_SLACK_S = 10.0
+
+__all__ = ["available", "grade", "grade_async", "grade_detailed", "grade_detailed_async", "grade_detailed_complete"]
 
 
 def available() -> bool:
@@ -69,8 +81,8 @@ def _merge(results, fast, undecided, outcomes) -> list[GradeResult]:
             truncated = fast[i][3]
             if status == "ok":
                 results[i] = GradeResult(bool(value), pair[0], "math_verify", truncated)
-            elif status == "timeout":
-                results[i] = GradeResult(False, pair[0], "timeout", truncated)
+            elif status in ("timeout", "deferred"):
+                results[i] = GradeResult(False, pair[0], status, truncated)
             else:
                 warnings.warn(f"math-verify failed on item {i}: {value}", RuntimeWarning, stacklevel=4)
                 results[i] = GradeResult(False, pair[0], "error", truncated)
@@ -109,6 +121,51 @@ def grade_detailed(
         return results  # type: ignore[return-value]
     outcomes = executor.math_verify_batch(list(undecided), **_deadlines(opts))
     return _merge(results, fast, undecided, outcomes)
+
+
+def grade_detailed_complete(
+    responses: Sequence[str],
+    ground_truths: Sequence[str],
+    *,
+    cap_char_offsets: Sequence[int | None] | None = None,
+    options: GradeOptions | None = None,
+    **option: Any,
+) -> list[GradeResult]:
+    """:func:`grade_detailed`, with no answer left "deferred": each gets a verdict or times out
+    on its own full ``timeout_s``, whatever its place in the batch.
+
+    The fallback runs in rounds. A round is one math-verify batch of the answers still deferred,
+    under a deadline of ``batch_timeout_s``, raised to at least ``timeout_s`` + 10 s so that an
+    answer needing its whole ``timeout_s`` fits in a round even when its worker must restart
+    first (the previous round's deadline killed the busy ones; a restart imports math-verify, a
+    few seconds). A round ends as soon as its answers are settled. After a round that decides
+    or times out at least one answer the next follows while any is deferred; after a round that
+    settles none (workers slow to start on a loaded machine) the next gets twice the time, up to
+    ``timeout_s`` + the executor's worker start-up limit (``STARTUP_S``, 120 s), and a round of
+    that length that still settles none ends the grading: what it left keeps the path
+    "deferred" for the caller to report. Answers are grouped by distinct (answer, gold) pair, as
+    in :func:`grade_detailed`.
+    """
+    responses, ground_truths, caps, opts = prepare(responses, ground_truths, cap_char_offsets, options, option)
+    if not responses:
+        return []
+    results, fast, undecided = _fast_path(responses, ground_truths, caps, opts)
+    todo = list(undecided)
+    longest = min(opts.timeout_s + executor.STARTUP_S, MAX_SECONDS)
+    round_s = min(max(opts.batch_timeout_s, opts.timeout_s + ROUND_SLACK_S), longest)
+    settled: dict[tuple[str, str], tuple[str, object]] = {}
+    while todo:
+        outcomes = executor.math_verify_batch(todo, timeout_s=opts.timeout_s, batch_timeout_s=round_s,
+                                              workers=opts.workers)
+        left = [pair for pair, outcome in zip(todo, outcomes) if outcome[0] == "deferred"]
+        settled.update((pair, outcome) for pair, outcome in zip(todo, outcomes) if outcome[0] != "deferred")
+        if len(left) == len(todo):  # no progress
+            if round_s >= longest:  # report, do not spin
+                settled.update((pair, ("deferred", None)) for pair in left)
+                break
+            round_s = min(2 * round_s, longest)
+        todo = left
+    return _merge(results, fast, undecided, [settled[pair] for pair in undecided])
 
 
 def grade(

@@ -8,7 +8,7 @@ from typing import Literal
 
 __all__ = ["GradeResult", "GradingStats", "Path"]
 
-Path = Literal["rust", "math_verify", "timeout", "no_answer", "error"]
+Path = Literal["rust", "math_verify", "timeout", "deferred", "no_answer", "error"]
 
 
 @dataclass(frozen=True)
@@ -17,9 +17,11 @@ class GradeResult:
 
     correct:   the capped response's answer equals the gold.
     extracted: the canonicalised answer, or None when the capped response has none.
-    path:      who decided: "rust" (fast path), "math_verify", "timeout" (math-verify overran
-               the item's or the batch's deadline; counted incorrect), "no_answer", "error"
-               (math-verify crashed or is not installed; counted incorrect).
+    path:      who decided: "rust" (fast path), "math_verify", "timeout" (math-verify had its
+               full timeout_s and did not finish; not counted correct), "deferred" (the batch
+               deadline cut it off before its full timeout_s: no verdict; not counted
+               correct), "no_answer", "error" (math-verify crashed or is not installed; not
+               counted correct).
     truncated: the length cap cut the response.
     """
 
@@ -38,6 +40,7 @@ class GradingStats:
     rust: int
     math_verify: int
     timeouts: int
+    deferred: int
     errors: int
     no_answer: int
     truncated: int
@@ -51,6 +54,7 @@ class GradingStats:
             rust=paths.count("rust"),
             math_verify=paths.count("math_verify"),
             timeouts=paths.count("timeout"),
+            deferred=paths.count("deferred"),
             errors=paths.count("error"),
             no_answer=paths.count("no_answer"),
             truncated=sum(r.truncated for r in results),
@@ -58,8 +62,8 @@ class GradingStats:
 
     @property
     def fallback_share(self) -> float:
-        """Share of the batch sent to math-verify (decided, timed out or crashed there)."""
-        sent = self.math_verify + self.timeouts + self.errors
+        """Share of the batch sent to math-verify (decided, timed out, deferred or crashed there)."""
+        sent = self.math_verify + self.timeouts + self.deferred + self.errors
         return sent / self.total if self.total else 0.0
 
     @property
@@ -71,6 +75,7 @@ class GradingStats:
             "lengthwise/scoring/accuracy": self.correct / self.total if self.total else 0.0,
             "lengthwise/scoring/fallback_share": self.fallback_share,
             "lengthwise/scoring/timeout_share": self.timeout_share,
+            "lengthwise/scoring/deferred_share": self.deferred / self.total if self.total else 0.0,
             "lengthwise/scoring/no_answer_share": self.no_answer / self.total if self.total else 0.0,
             "lengthwise/scoring/truncated_share": self.truncated / self.total if self.total else 0.0,
         }

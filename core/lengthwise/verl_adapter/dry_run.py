@@ -19,7 +19,12 @@ Steps, each of which raises :class:`DryRunError` with a one-line message:
    lengthwise runtime is wired in (``state.wiring_problems``) and every class the config names
    imports (a lengthwise module not written yet is skipped with a note);
 5. counts and rates that must be positive are (``override_types.POSITIVE``), and every local
-   data file exists (the error names the ``lengthwise prepare-data`` command that writes it).
+   data file exists (the error names the ``lengthwise prepare-data`` command that writes it);
+6. the training data holds at least one batch (the rows of the local parquet files, read from
+   their footers, against ``data.train_batch_size``: verl's dataloader drops an incomplete last
+   batch, so fewer rows train nothing), and the checkpoint the run would resume from in
+   ``trainer.default_local_dir`` is complete and not beyond the run's steps (:mod:`.resume`;
+   what it would restore is a note).
 
 What a GPU run needs beyond this (vllm or sglang for the rollout, flash-attn when the model's
 attention is ``flash_attention_2``, math-verify for the scorer's fallback) is reported in
@@ -375,9 +380,59 @@ def dry_run(
             f"{t.correct_sample_advantage_boost_threshold} (lengthwise.verl_adapter.advantage)"
         )
     _check_data_files(resolved)
+    _check_rows(resolved)
+    notes.extend(_check_resume(resolved, strategies))
     return DryRunReport(
         resolved=resolved, notes=notes, verl_output=sink.getvalue(), requirements=_requirements(resolved)
     )
+
+
+def _check_rows(resolved: dict[str, Any]) -> None:
+    """At least ``data.train_batch_size`` rows in the local parquet training files."""
+    value = resolved["data"].get("train_files")
+    names = [n for n in (value if isinstance(value, list) else [value]) if isinstance(n, str)]
+    if not names or any("://" in n or not n.endswith(".parquet") for n in names):
+        return  # remote or not parquet: verl reads it; nothing cheap to count here
+    import pyarrow.parquet as pq
+
+    rows = 0
+    for name in names:
+        path = Path(name).expanduser()
+        try:
+            rows += pq.ParquetFile(path).metadata.num_rows
+        except Exception as err:  # pyarrow raises its own errors for a file that is not parquet
+            raise DryRunError(f"data.train_files: {path} is not a readable parquet file ({_one_paragraph(err)})") from None
+    batch = int(resolved["data"]["train_batch_size"])
+    if rows < batch:
+        raise DryRunError(
+            f"data.train_files: {rows} row(s), fewer than data.train_batch_size ({batch}): verl's dataloader drops "
+            "an incomplete batch, so no step would run; lower data.train_batch_size (training.train_batch_size) "
+            "or add data"
+        )
+
+
+def _check_resume(resolved: dict[str, Any], strategies: Strategies) -> list[str]:
+    """The checkpoint the launch would resume from, checked as ``lengthwise train`` checks it; notes."""
+    from ..pipeline import LengthController
+    from .resume import ResumeError, plan_resume
+
+    trainer = resolved["trainer"]
+    folder = Path(str(trainer.get("default_local_dir") or "checkpoints")).expanduser()
+    controller = LengthController(strategies)
+    steps = trainer.get("total_training_steps")
+    try:
+        plan = plan_resume(folder.absolute(), mode=str(trainer.get("resume_mode", "auto")),
+                           resume_from_path=trainer.get("resume_from_path"),
+                           total_steps=None if steps is None else int(steps),
+                           stateful=any(controller.state_dict().values()))
+    except ResumeError as err:
+        raise DryRunError(str(err)) from None
+    notes = list(plan.notes)
+    if plan.folder is not None:
+        notes.append(plan.describe(strategies.schedule.cap(plan.step), None if steps is None else int(steps)))
+    if plan.finished:
+        notes.append(f"{plan.folder} is the run's last step: `lengthwise train` would train nothing")
+    return notes
 
 
 def _check_wiring_settings(cfg: Any) -> None:

@@ -1,8 +1,12 @@
 """What a launch settles before verl starts (no verl import: about a second).
 
+    quote_plain_values(overrides)      a path value hydra cannot read (non-ASCII), quoted
+    check_user_overrides(user_argv)    unknown verl keys (with a did-you-mean) and ill-typed values
     settings = launch_settings(argv)   the run directory, steps, resume mode, rollout, GPUs, data
 
-:func:`launch_settings` composes verl's config from the launch's
+Both ``lengthwise train`` and ``lengthwise demo`` call :func:`check_user_overrides` on the
+overrides a person wrote, so a typo is one line before verl, Ray and the model start, not a hydra
+traceback a minute later. :func:`launch_settings` composes verl's config from the launch's
 overrides with hydra, from the installed verl's YAML folder (:mod:`.verl_schema`), exactly as
 ``python -m verl.trainer.main_ppo`` will, and reads the few values the launcher acts on.
 """
@@ -15,7 +19,68 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LaunchSettings", "launch_settings"]
+__all__ = ["LaunchSettings", "check_user_overrides", "launch_settings", "quote_plain_values"]
+
+# characters that make a value hydra structure (lists, dicts, function calls, sweeps, interpolations)
+_STRUCTURE = set("[]{}(),$")
+
+
+def quote_plain_values(overrides: Sequence[str]) -> list[str]:
+    """``overrides`` with each value hydra's lexer cannot read but that is plain text quoted.
+
+    Hydra reads an unquoted value only in ASCII: ``trainer.default_local_dir=/data/résultats``
+    fails with "token recognition error" (the demo's non-ASCII ``--out`` broke that way). A
+    non-ASCII value hydra cannot read and with no hydra structure in it (no brackets, braces,
+    parentheses, commas, ``$``) can only have been meant as that string (an apostrophe in a
+    path included), so it is passed on quoted; any other override is left as written, for
+    hydra's own error.
+    """
+    from .overrides import format_value, parse_override
+
+    out = []
+    for text in overrides:
+        o = parse_override(text)
+        if o.value is None or o.value.isascii() or _STRUCTURE & set(o.value):
+            out.append(text)
+            continue
+        from hydra.core.override_parser.overrides_parser import OverridesParser  # only for such a value
+
+        try:
+            OverridesParser.create().parse_override(text)
+            out.append(text)
+        except Exception:  # hydra's lexer and parser errors share no useful base class
+            out.append(f"{o.prefix}{o.key}={format_value(o.value.strip())}")
+    return out
+
+
+def check_user_overrides(user_argv: Sequence[str]) -> None:
+    """Raise :class:`~.dry_run.DryRunError` for an override verl has no key for or whose value
+    does not fit the key (the dry run's check, :mod:`.override_types`).
+
+    The schema comes from the dry run's cache when it is current (annotations included); else it
+    is verl's default config composed from its YAML, and values are checked against the types of
+    the defaults.
+    """
+    from omegaconf import OmegaConf
+
+    from .dry_run import DryRunError, compose_verl_config
+    from .override_types import OverrideTypeError, check_override_types, decode_annotation
+    from .verl_schema import load_cached_schema
+
+    if not user_argv:
+        return
+    cached = load_cached_schema()
+    if cached is not None:
+        schema, table = cached
+        annotations = {t: {k: decode_annotation(v) for k, v in f.items()} for t, f in table.items() if f is not None}
+    else:
+        schema = OmegaConf.to_container(compose_verl_config([]), resolve=False)
+        annotations = {}
+    try:
+        check_override_types(schema, list(user_argv), annotations)
+    except OverrideTypeError as err:
+        raise DryRunError(str(err)) from None
+
 
 @dataclass(frozen=True)
 class LaunchSettings:

@@ -5,14 +5,20 @@ The overrides are built by :mod:`lengthwise.verl_adapter.overrides` (config → 
 runtime wiring, the config's ``verl_overrides``, then the command line's own overrides, last one
 winning). Before verl starts, in this order, each failure one ``error:`` line and exit 2:
 
-1. verl's config is composed to read the run directory (``trainer.default_local_dir``) and
-   steps (:func:`.launch.launch_settings`);
-2. local data and model files exist.
+1. the overrides a person wrote are checked against verl's schema (unknown keys with a
+   did-you-mean, ill-typed values: :func:`.launch.check_user_overrides`), and verl's config is
+   composed to read the run directory (``trainer.default_local_dir``) and steps;
+2. a GPU config needs its rollout engine and CUDA devices here (:func:`lengthwise.preflight.check_gpu_runtime`);
+3. local data and model files exist;
+4. the run directory is locked for this run (:mod:`.run_lock`: a second run on it refuses,
+   naming the first);
+5. the checkpoint to resume from is the last complete one (:mod:`.resume`), and what it restores
+   is printed; a checkpoint beyond the run's steps is an error.
 
 verl then runs under :mod:`.process`, which guarantees that no process of the run outlives this
 command, whatever signal ends it; its whole output goes to ``RUN_DIR/verl.log``, and the console
 gets one line per step (:mod:`.console`; ``-v`` shows everything). When verl fails, the cause is
-one line where its log shows one (Ray did not start), else the
+one line where its log shows one (Ray did not start, a file could not be written), else the
 log's last lines.
 
 ``--dry-run`` composes and validates the exact config the launch would run (see
@@ -44,12 +50,16 @@ from ..config import (
 )
 from .overrides import CONFIG_ENV_VAR, build_overrides, parse_override
 
-__all__ = ["train", "launch_command", "ray_start_failure", "failure_cause", "failure_line"]
+__all__ = ["train", "launch_command", "ray_start_failure", "os_error_in", "failure_cause", "failure_line",
+           "last_traceback"]
 
 _TRAINER_MODULE = "verl.trainer.main_ppo"
 
 
 def _fail(message: str) -> None:
+    from ..cli import print_debug_traceback
+
+    print_debug_traceback()  # under --debug, the traceback of the error being reported
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -130,7 +140,10 @@ def train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_co
 
 def _train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_command: bool, verbose: bool,
            checks: Any) -> None:
+    from .launch import quote_plain_values
+
     own, verl_args = split_overrides(overrides)
+    verl_args = quote_plain_values(verl_args)  # a non-ASCII path hydra's lexer cannot read, quoted
     try:
         config = load_config(config_file, own)
         if config.training.assets is not None:
@@ -191,40 +204,70 @@ def _train(config_file: Path, overrides: tuple[str, ...], dry_run: bool, print_c
 
 def _launch(config: LengthwiseConfig, config_file: Path, strategies: Any, argv: list[str], user_argv: list[str],
             run_config: Path, verbose: bool) -> int:
-    """Run verl under the supervisor, its output in RUN_DIR/verl.log; its exit code."""
+    """Check what the launch needs, lock the run directory, plan the resume, run verl; its exit code."""
+    from ..pipeline import LengthController
+    from ..preflight import PreflightError, check_gpu_runtime
     from .console import ConsoleView
     from .dry_run import DryRunError, check_local_inputs
-    from .launch import launch_settings
+    from .launch import check_user_overrides, launch_settings
     from .process import run_verl
+    from .resume import ResumeError, plan_resume
+    from .run_lock import RunDirBusy, lock_run_dir
 
     try:
+        check_user_overrides(user_argv)
         settings = launch_settings(argv)
-    except DryRunError as err:
+        check_gpu_runtime(rollout=settings.rollout, device=settings.device, n_gpus_per_node=settings.n_gpus_per_node)
+    except (DryRunError, PreflightError) as err:
         _fail(str(err))
     try:
         check_local_inputs(argv)
     except DryRunError as err:
         _fail(f"{config_file}: {err}")
-    settings.run_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env[CONFIG_ENV_VAR] = str(run_config.resolve())
-    env["PYTHONUNBUFFERED"] = "1"  # verl's log is a file: line by line, and nothing lost to a kill
-    if config.training.device == "cpu":
-        from .cpu import ENV as CPU_ENV
-
-        env.update(CPU_ENV)
-    log = settings.run_dir / "verl.log"
-    append = log.is_file()  # a rerun (verl resumes by default) continues the log
-    view = ConsoleView(log, click.echo, total_steps=settings.total_steps, verbose=verbose,
-                       offset=log.stat().st_size if append else 0)
-    click.echo(f"verl: output in {log}" + ("" if verbose else " (-v shows all of it here)"), err=True)
     try:
-        code = run_verl(launch_command(argv), env=env, log_path=log, tick=view.tick, append=append,
-                        on_interrupt=lambda: click.echo("interrupted: stopping verl and Ray ...", err=True))
-    except KeyboardInterrupt:
-        return 130
+        lock = lock_run_dir(settings.run_dir, log=lambda m: click.echo(m, err=True))
+    except RunDirBusy as err:
+        _fail(str(err))
+    try:
+        stateful = any(LengthController.from_config(config).state_dict().values())
+        try:
+            plan = plan_resume(settings.run_dir, mode=settings.resume_mode, resume_from_path=settings.resume_from_path,
+                               total_steps=settings.total_steps, stateful=stateful)
+        except ResumeError as err:
+            _fail(str(err))
+        for note in plan.notes:
+            click.echo(f"note: {note}", err=True)
+        if plan.finished:
+            click.echo(f"{settings.run_dir}: nothing to train: {plan.folder} is the run's last step "
+                       f"({settings.total_steps}); raise trainer.total_training_steps to train further", err=True)
+            return 0
+        if plan.folder is not None:
+            click.echo(plan.describe(strategies.schedule.cap(plan.step), settings.total_steps), err=True)
+            if settings.resume_mode == "auto":
+                argv = [*argv, *plan.overrides()]  # exactly this folder, not verl's tracker file
+        env = dict(os.environ)
+        env[CONFIG_ENV_VAR] = str(run_config.resolve())
+        env["PYTHONUNBUFFERED"] = "1"  # verl's log is a file: line by line, and nothing lost to a kill
+        if config.training.device == "cpu":
+            from .cpu import ENV as CPU_ENV
+
+            env.update(CPU_ENV)
+        log = settings.run_dir / "verl.log"
+        append = plan.folder is not None and log.is_file()  # a resumed run continues the log
+        view = ConsoleView(log, click.echo, total_steps=settings.total_steps, verbose=verbose,
+                           offset=log.stat().st_size if append else 0)
+        click.echo(f"verl: output in {log}" + ("" if verbose else " (-v shows all of it here)"), err=True)
+        try:
+            code = run_verl(launch_command(argv), env=env, log_path=log, tick=view.tick, append=append,
+                            on_interrupt=lambda: click.echo("interrupted: stopping verl and Ray ...", err=True))
+        except KeyboardInterrupt:
+            return 130
+    finally:
+        lock.release()
     if code != 0:
-        click.echo(failure_line(code, log, show_tail=not verbose), err=True)
+        from ..cli import debug_enabled
+
+        click.echo(failure_line(code, log, show_tail=not verbose, debug=debug_enabled()), err=True)
     return code
 
 
@@ -237,25 +280,60 @@ def _log_tail(path: Path, keep: int = 64 * 1024) -> str:
         return ""
 
 
+def last_traceback(text: str) -> str | None:
+    """The last ``Traceback (most recent call last):`` block of ``text`` (verl's log), to its end."""
+    at = text.rfind("Traceback (most recent call last):")
+    if at < 0:
+        return None
+    start = text.rfind("\n", 0, at) + 1  # with Ray's "(Actor pid=N) " prefix
+    return text[start:].rstrip()
+
+
 def failure_cause(log: Path) -> str | None:
-    """The cause of a failed verl run in one line when the end of its log shows one (Ray did not
-    start), else None."""
+    """The cause of a failed verl run in one line when the end of its log shows one — Ray did not
+    start, or a file could not be written (a full disk, a permission) — else None."""
     tail = _log_tail(log)
     ray_error = ray_start_failure(tail)
     if ray_error:
         return f"Ray could not start: {ray_error} (verl's output: {log})"
+    os_error = os_error_in(tail)
+    if os_error:
+        return f"verl {os_error} (verl's output: {log})"
     return None
 
 
-def failure_line(code: int, log: Path, show_tail: bool = True) -> str:
+def failure_line(code: int, log: Path, show_tail: bool = True, debug: bool = False) -> str:
     """What to print when verl exited with ``code``: the :func:`failure_cause` as one ``error:``
-    line, else the log's last lines and the exit code."""
+    line, else the log's last lines and the exit code. ``debug`` (``lengthwise --debug``) puts
+    verl's last traceback first."""
+    if debug:
+        block = last_traceback(_log_tail(log))
+        if block:
+            return block + "\n" + failure_line(code, log, show_tail=False)
     cause = failure_cause(log)
     if cause:
         return f"error: {cause}"
     last = [ln for ln in _log_tail(log).splitlines() if ln.strip()][-15:] if show_tail else []
     shown = "".join(f"  {ln}\n" for ln in last)
     return f"{shown}error: verl exited with code {code}; its output is in {log}"
+
+
+_OS_ERROR = re.compile(r"\[Errno (\d+)\] ([^:\n]+?)(?:: '([^'\n]+)')?\s*$", re.MULTILINE)
+
+
+def os_error_in(text: str) -> str | None:
+    """``could not write PATH: No space left on device`` for the last out-of-space or
+    permission error in ``text`` (verl's output), else None."""
+    import errno
+
+    found = None
+    for m in _OS_ERROR.finditer(text):
+        if int(m.group(1)) in (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT):
+            found = m
+    if found is None:
+        return None
+    what, path = found.group(2).strip(), found.group(3)
+    return f"could not write {path}: {what}" if path else f"failed: {what}"
 
 
 # Where a failed ray.init() shows in verl's output (a traceback through ray.init / Ray's node

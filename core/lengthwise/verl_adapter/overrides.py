@@ -22,6 +22,7 @@ later layer replaces an earlier one instead of tripping hydra's "already at key"
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -221,6 +222,8 @@ def format_value(value: Any) -> str:
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
         return repr(value)
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
     if isinstance(value, str):
         if value and _PLAIN.match(value) and not _NON_STRING.match(value):
             return value

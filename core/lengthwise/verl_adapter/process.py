@@ -34,6 +34,9 @@ What guarantees each way of ending it:
 * **The run's log.** The launcher opens ``log_path`` and hands it to the supervisor as stdout and
   stderr, which the driver inherits: verl's output, including what Ray forwards from its
   workers, is written there by the kernel from the first line, whoever dies first.
+* **The run's directory lock** (:mod:`.run_lock`): the descriptors of the locks this process
+  holds are inherited by the supervisor, so a lock stays held until the last process of the run
+  has ended, not only until the launcher has.
 
 Linux gives all of this. Elsewhere (no ``prctl``, no ``/proc``) the supervisor still watches the
 lifeline and stops its own process group, which covers verl's driver and Ray's daemons but not
@@ -256,8 +259,8 @@ class VerlProcess:
     """The supervisor of one verl run, started with ``argv`` (the driver's command line).
 
     Output goes to ``log_path`` (truncated, or appended to with ``append``); the descriptors in
-    ``keep_fds`` are inherited by the supervisor so that they stay open as long as any process
-    of the run lives.
+    ``keep_fds`` (by default: the run-directory locks this process holds) are inherited by the
+    supervisor so that they stay open as long as any process of the run lives.
     """
 
     def __init__(
@@ -270,7 +273,10 @@ class VerlProcess:
         cwd: str | Path | None = None,
         append: bool = False,
     ) -> None:
-        keep_fds = () if keep_fds is None else keep_fds
+        if keep_fds is None:
+            from .run_lock import held_lock_fds
+
+            keep_fds = held_lock_fds()
         lifeline_r, self._lifeline_w = os.pipe()  # both ends close on exec: only the supervisor gets r
         self.log_path = Path(log_path)
         try:

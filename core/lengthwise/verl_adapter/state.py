@@ -133,8 +133,10 @@ _NEW_KEYS = ("lengthwise.config_path", "actor_rollout_ref.rollout.agent.agent_lo
 
 def adapter_overrides(config_path: str | Path, trainer_mode: str = "sync") -> list[str]:
     """The hydra overrides that run a verl 0.9.1 job with lengthwise (``lengthwise train`` emits these)."""
+    from .overrides import format_value  # quoted: a path may hold spaces or non-ASCII characters
+
     settings = {"lengthwise.config_path": str(Path(config_path).resolve()), **_adapter_settings(trainer_mode)}
-    return [f"{'+' if k in _NEW_KEYS else ''}{k}={v}" for k, v in settings.items()]
+    return [f"{'+' if k in _NEW_KEYS else ''}{k}={format_value(v)}" for k, v in settings.items()]
 
 
 _SAMPLER = "trainer.v1.sampler.custom_sampler"
@@ -376,7 +378,8 @@ class RunState:
                 shutil.copyfile(Path(pending) / STATE_FILE, Path(folder) / STATE_FILE)
         if payload is None:
             if _is_stateless(self.controller):
-                logger.info("resuming from %s: no %s, and the strategies keep no state", folder, STATE_FILE)
+                print(f"lengthwise: resuming from {folder} (step {step}): next cap {self.controller.cap(step)}; "
+                      "the strategies keep no state", flush=True)
                 self.resumed_from, self.resumed_step = folder, step
                 return
             raise RuntimeError(
@@ -394,7 +397,12 @@ class RunState:
                 f"{folder}/{STATE_FILE} (config {payload.get('config')!r}) does not fit config {self.config.name!r}: {err}"
             ) from None
         self.resumed_from, self.resumed_step = folder, step
-        logger.info("lengthwise state restored from %s (step %d)", folder, step)
+        from .resume import describe_state
+
+        # printed, not logged: the driver's log level hides INFO, and this line is the proof in
+        # verl.log of what the run continued from (`lengthwise train` shows "lengthwise:" lines)
+        print(f"lengthwise: restored the state of step {step} from {folder}: next cap {self.controller.cap(step)}; "
+              f"{describe_state(payload['state'])}", flush=True)
 
 
 _STATE: RunState | None = None
