@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from lengthwise.config import LengthwiseConfig
-from lengthwise.pipeline import grade_with
+from lengthwise.step import grade_with
 from lengthwise.scoring import GradeOptions, grade_detailed
 
 
