@@ -355,8 +355,11 @@ def effective_config_file(config: LengthwiseConfig, source: str | Path) -> Path:
     text = yaml.safe_dump(config.model_dump(mode="json", exclude_unset=True), sort_keys=False)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     path = Path(tempfile.gettempdir()) / "lengthwise" / digest / Path(source).name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    from .outputs import writing
+
+    with writing(path):  # a full disk names the file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     return path
 
 

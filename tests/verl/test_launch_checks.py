@@ -151,3 +151,21 @@ def test_full_disk_and_permission_errors_are_one_line_naming_the_path(tmp_path, 
     res = CliRunner().invoke(main, ["eval", str(gen), "--csv", target])
     assert res.exit_code == 2
     assert res.output.strip().splitlines()[-1] == f"error: cannot write {target}: {what}"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_full_disk_where_the_effective_config_goes_names_the_file(tmp_path, monkeypatch):
+    import tempfile
+
+    from lengthwise.config import effective_config_file, load_config
+
+    cfg = load_config(SIRI, ["training.rollout_n=4"])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "a"))
+    where = effective_config_file(cfg, SIRI).relative_to(tmp_path / "a")  # <tmp>/lengthwise/<digest>/<name>
+    full = tmp_path / "b" / where
+    full.parent.mkdir(parents=True)
+    full.symlink_to("/dev/full")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "b"))
+    with pytest.raises(OSError) as err:
+        effective_config_file(cfg, SIRI)
+    assert err.value.filename == str(full) and err.value.strerror == "No space left on device"
