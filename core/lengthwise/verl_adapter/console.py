@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import metrics as K
+
 __all__ = ["ConsoleView", "step_line", "parse_metrics_line"]
 
 # Ray prefixes a forwarded line with "(ActorName pid=N[, ip=...]) "
@@ -65,8 +67,8 @@ def _first(values: dict[str, float], prefix: str, suffix: str) -> float | None:
 def step_line(step: int, values: dict[str, float], total: int | None = None) -> str:
     """The one console line of a verl step (see the module docstring)."""
     parts = [f"step {step}/{total}" if total else f"step {step}"]
-    for label, key, spec in (("cap", "lengthwise/cap", ".0f"), ("length", "lengthwise/mean_length", ".1f"),
-                             ("acc", "lengthwise/accuracy", ".3f"), ("reward", "lengthwise/reward_mean", ".3f")):
+    for label, key, spec in (("cap", K.CAP, ".0f"), ("length", K.MEAN_LENGTH, ".1f"),
+                             ("acc", K.ACCURACY, ".3f"), ("reward", K.REWARD_MEAN, ".3f")):
         text = _fmt(values.get(key), spec)
         if text is not None:
             parts.append(f"{label} {text}")
