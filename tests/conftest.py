@@ -1,6 +1,11 @@
-"""Fixtures shared by the tests that run every registered strategy on generic synthetic steps."""
+"""Fixtures shared across tests/: generic synthetic steps for every registered strategy, and the
+process finder the lifetime tests use to prove that no process of a run is left behind."""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,3 +87,26 @@ def synthetic_steps(n_steps: int = 24, cap: int = 16384, seed: int = 0) -> list[
 def synthetic():
     """The generic steps of :func:`synthetic_steps` (built once per session)."""
     return synthetic_steps()
+
+
+def processes_with(marker: str) -> list[int]:
+    """PIDs (other than this one) whose environment holds ``marker``.
+
+    Every process of a launched run inherits the launcher's environment, so a unique marker in it
+    finds the whole tree, daemons that left the process group included.
+    """
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:  # gone meanwhile, or not ours to read
+                continue
+    return found
+
+
+@pytest.fixture(scope="session")
+def marked_processes() -> Callable[[str], list[int]]:
+    """:func:`processes_with`, for tests (tests are imported in importlib mode, so not importable)."""
+    return processes_with

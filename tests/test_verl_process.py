@@ -69,29 +69,23 @@ LAUNCHER = textwrap.dedent("""
 """)
 
 
-def _marked(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                if marker.encode() in (entry / "environ").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
+@pytest.fixture
+def wait_gone(marked_processes):
+    """wait_gone(marker, within_s) -> the processes of the tree still there after within_s."""
 
+    def wait_gone(marker: str, within_s: float) -> list[int]:
+        deadline = time.monotonic() + within_s
+        while True:
+            left = marked_processes(marker)
+            if not left or time.monotonic() > deadline:
+                return left
+            time.sleep(0.1)
 
-def _wait_gone(marker: str, within_s: float) -> list[int]:
-    deadline = time.monotonic() + within_s
-    while True:
-        left = _marked(marker)
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.1)
+    return _wait_gone
 
 
 @pytest.fixture
-def run(tmp_path):
+def run(tmp_path, marked_processes):
     """run(mode, sigint) -> (launcher Popen, marker, log path) with the tree up (6 processes)."""
     started = []
 
@@ -108,7 +102,7 @@ def run(tmp_path):
         started.append((proc, marker))
         deadline = time.monotonic() + 60
         # launcher, supervisor, driver, session child and its child, daemon, SIGTERM-ignorer
-        while len(_marked(marker)) < 7 and mode != "exit3":
+        while len(marked_processes(marker)) < 7 and mode != "exit3":
             assert proc.poll() is None, proc.stdout.read()
             assert time.monotonic() < deadline, "the tree did not come up"
             time.sleep(0.1)
@@ -116,7 +110,7 @@ def run(tmp_path):
 
     yield _run
     for proc, marker in started:  # never leave a tree behind, whatever failed
-        for pid in _marked(marker):
+        for pid in marked_processes(marker):
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
@@ -124,12 +118,12 @@ def run(tmp_path):
         proc.wait(timeout=30)
 
 
-def test_sigkill_of_the_launcher_stops_the_whole_tree(run):
+def test_sigkill_of_the_launcher_stops_the_whole_tree(run, wait_gone):
     proc, marker, log = run()
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     # SIGTERM to all, SIGKILL to the one that ignores it after STOP_GRACE_S
-    assert _wait_gone(marker, within_s=STOP_GRACE_S + 7) == []
+    assert wait_gone(marker, within_s=STOP_GRACE_S + 7) == []
     assert log.read_text().startswith("driver up")  # the log was written by the kernel, not the launcher
 
 
@@ -152,16 +146,16 @@ def test_sigkill_of_the_supervisor_takes_the_driver_with_it(run):
         assert not Path(f"/proc/{driver}").exists(), "the driver outlived its supervisor"
 
 
-def test_exit_code_passes_through_and_leftovers_are_stopped(run):
+def test_exit_code_passes_through_and_leftovers_are_stopped(run, wait_gone):
     proc, marker, _ = run("exit3")
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 3, out
     assert "verl exited 3" in out
-    assert _wait_gone(marker, within_s=2) == []  # the supervisor stopped the tree before it exited
+    assert wait_gone(marker, within_s=2) == []  # the supervisor stopped the tree before it exited
 
 
 @pytest.mark.parametrize("sigint", ["default", "ignore-sigint"])
-def test_ctrl_c_interrupts_verl_then_stops_the_rest(run, sigint):
+def test_ctrl_c_interrupts_verl_then_stops_the_rest(run, sigint, wait_gone):
     # With SIGINT ignored in the launcher (a background job), the driver must still get it back:
     # SIG_IGN survives exec.
     proc, marker, log = run("sleep", sigint)
@@ -173,7 +167,7 @@ def test_ctrl_c_interrupts_verl_then_stops_the_rest(run, sigint):
     assert proc.returncode == 130, out
     assert "launcher interrupted" in out
     assert "driver interrupted" in log.read_text()  # verl got its KeyboardInterrupt (Ray shuts down)
-    assert _wait_gone(marker, within_s=2) == []
+    assert wait_gone(marker, within_s=2) == []
 
 
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])

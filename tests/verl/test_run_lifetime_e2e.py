@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from lengthwise import metrics as K
+
 pytest.importorskip("verl")
 pytest.importorskip("torch")
 
@@ -73,19 +75,6 @@ def config(tmp_path_factory) -> Path:
     return path
 
 
-def _marked(marker: str) -> list[int]:
-    """PIDs whose environment holds ``marker`` (every process of a run inherits the launcher's env)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                if marker.encode() in (entry / "environ").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def _env(marker: str) -> dict[str, str]:
     return dict(os.environ, LENGTHWISE_E2E_RUN=marker)
 
@@ -114,7 +103,7 @@ def _rows(path: Path) -> list[int]:
     return steps
 
 
-def test_sigkill_mid_training_leaves_no_process_and_the_rerun_trains_the_rest(config, tmp_path):
+def test_sigkill_mid_training_leaves_no_process_and_the_rerun_trains_the_rest(config, tmp_path, marked_processes):
     run_dir = tmp_path / "rün dir" / "ckpt"
     marker = uuid.uuid4().hex
 
@@ -132,18 +121,18 @@ def test_sigkill_mid_training_leaves_no_process_and_the_rerun_trains_the_rest(co
             assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
             assert time.monotonic() < deadline, "verl did not save step 2"
             time.sleep(0.2)
-        assert len(_marked(marker)) > 5  # launcher, supervisor, driver, Ray's daemons and workers
+        assert len(marked_processes(marker)) > 5  # launcher, supervisor, driver, Ray's daemons and workers
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         killed_at = time.monotonic()
-        while _marked(marker) and time.monotonic() - killed_at < 10:
+        while marked_processes(marker) and time.monotonic() - killed_at < 10:
             time.sleep(0.1)
-        left = _marked(marker)
+        left = marked_processes(marker)
         gone_after = time.monotonic() - killed_at
     finally:
         if proc.poll() is None:
             proc.kill()
-        for pid in _marked(marker):  # never leave a run behind for the next test, whatever failed
+        for pid in marked_processes(marker):  # never leave a run behind for the next test, whatever failed
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
@@ -172,10 +161,10 @@ def test_sigkill_mid_training_leaves_no_process_and_the_rerun_trains_the_rest(co
     assert [line.split()[1] for line in out[1:]] == [f"{g}/{STEPS}" for g in range(last + 1, STEPS + 1)]
     console = len(out) + len(rerun.stderr.strip().splitlines())
     assert console <= 5 * (STEPS - last) + 5, rerun.stdout + rerun.stderr
-    assert _marked(marker) == []
+    assert marked_processes(marker) == []
 
 
-def test_two_runs_on_one_directory_the_second_refuses_and_the_first_is_intact(config, tmp_path):
+def test_two_runs_on_one_directory_the_second_refuses_and_the_first_is_intact(config, tmp_path, marked_processes):
     out = tmp_path / "résultats dir"
     marker = uuid.uuid4().hex
     demo = [sys.executable, "-m", "lengthwise.cli", "demo", "--config", str(config), "--out", str(out), "--steps", "2",
@@ -199,7 +188,7 @@ def test_two_runs_on_one_directory_the_second_refuses_and_the_first_is_intact(co
     finally:
         if first.poll() is None:
             first.kill()
-        for pid in _marked(marker):
+        for pid in marked_processes(marker):
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
@@ -214,8 +203,8 @@ def test_two_runs_on_one_directory_the_second_refuses_and_the_first_is_intact(co
         assert res.stderr.strip().endswith("wait for it to end or choose another directory")
     assert code == 0, stderr[-3000:]
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]  # no torn line
-    assert [r["step"] for r in rows if "cap" in r] == [1, 2]
+    assert [r["step"] for r in rows if K.CAP in r] == [1, 2]
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["steps"] == 2
     assert (run_dir / "checkpoints" / "global_step_2" / "lengthwise_state.json").is_file()
-    assert _marked(marker) == []
+    assert marked_processes(marker) == []

@@ -199,60 +199,61 @@ def demo(overrides, config_ref, compare, seeds, out_dir, steps, prompts_per_step
         # every run's steps on one bar: its ETA is the whole comparison's
         all_steps = sum((steps or cfg.training.total_training_steps or 40) * seeds for _, cfg in configs)
         overall = tqdm(total=all_steps, desc=f"comparison ({total} runs)", unit="step", dynamic_ncols=True, position=1)
-    for ref, cfg in configs:
+    # seed-major: every config's first seed before any second one, so a comparison cut short has
+    # every method at least once (and `--report-only` can tabulate it)
+    for k, (ref, cfg) in ((k, c) for k in range(seeds if comparing else 1) for c in configs):
         name = Path(ref).stem
-        for k in range(seeds if comparing else 1):
-            run_seed = seed + k
-            run_dir = root / name / f"seed{run_seed}" if comparing else root / name
-            label = f"{name} seed {run_seed}" if comparing else name
-            settings = DemoSettings(steps=steps, eval_every=min(eval_every, steps or cfg.training.total_training_steps or 40),
-                                    seed=run_seed, threads=threads, extra_overrides=tuple(verl_args))
-            r = None if (rerun or not comparing) else _finished(run_dir, cfg, steps, run_seed)
-            run_steps = steps or cfg.training.total_training_steps or 40
-            if r is not None and overall is not None:
-                overall.update(run_steps)
-            if r is None and report_only:
-                click.echo(f"== [{len(results) + len(failed) + len(missing) + 1}/{total}] {label}: not finished, left out ({run_dir})")
-                missing.append(label)
-                continue
-            if r is not None:
-                click.echo(f"== [{len(results) + len(failed) + len(missing) + 1}/{total}] {label}: finished run reused ({run_dir})")
-            else:
-                click.echo(f"== [{len(results) + len(failed) + len(missing) + 1}/{total}] {label}: {cfg.description or cfg.name}" if comparing
-                           else f"== {name}: {cfg.description or cfg.name}")
-                before = overall.n if overall is not None else 0
-                run_lock = lock(run_dir)  # before anything is written there
-                try:
-                    with writing(run_dir):  # a full disk names the results folder
-                        r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo,
-                                     on_steps=overall.update if overall is not None else None)
-                except (DemoRunError, ConfigError) as err:
-                    print_debug_traceback()
-                    if overall is not None:  # a failed run's steps are done with: the ETA counts the rest
-                        overall.update(max(0, run_steps - (overall.n - before)))
-                    click.echo(f"error: {err}", err=True)
-                    if not comparing:
-                        sys.exit(1)
-                    # one failed run (a worker killed for memory, say) does not cost the others
-                    failed.append(f"{label} ({run_dir / 'verl.log'})")
-                    continue
-                except KeyboardInterrupt:
-                    resume = " (the same command resumes the comparison)" if comparing else ""
-                    click.echo(f"interrupted: verl and Ray stopped{resume}", err=True)
-                    sys.exit(130)
-                finally:
-                    run_lock.release()
-                if overall is not None:  # steps the bar did not see finish (the last poll) count now
+        run_seed = seed + k
+        run_dir = root / name / f"seed{run_seed}" if comparing else root / name
+        label = f"{name} seed {run_seed}" if comparing else name
+        settings = DemoSettings(steps=steps, eval_every=min(eval_every, steps or cfg.training.total_training_steps or 40),
+                                seed=run_seed, threads=threads, extra_overrides=tuple(verl_args))
+        r = None if (rerun or not comparing) else _finished(run_dir, cfg, steps, run_seed)
+        run_steps = steps or cfg.training.total_training_steps or 40
+        if r is not None and overall is not None:
+            overall.update(run_steps)
+        if r is None and report_only:
+            click.echo(f"== [{len(results) + len(failed) + len(missing) + 1}/{total}] {label}: not finished, left out ({run_dir})")
+            missing.append(label)
+            continue
+        if r is not None:
+            click.echo(f"== [{len(results) + len(failed) + len(missing) + 1}/{total}] {label}: finished run reused ({run_dir})")
+        else:
+            click.echo(f"== [{len(results) + len(failed) + len(missing) + 1}/{total}] {label}: {cfg.description or cfg.name}" if comparing
+                       else f"== {name}: {cfg.description or cfg.name}")
+            before = overall.n if overall is not None else 0
+            run_lock = lock(run_dir)  # before anything is written there
+            try:
+                with writing(run_dir):  # a full disk names the results folder
+                    r = run_demo(cfg, run_dir, settings, progress=not quiet, log=click.echo,
+                                 on_steps=overall.update if overall is not None else None)
+            except (DemoRunError, ConfigError) as err:
+                print_debug_traceback()
+                if overall is not None:  # a failed run's steps are done with: the ETA counts the rest
                     overall.update(max(0, run_steps - (overall.n - before)))
-                parts = ", ".join(f"{k} {v:.2f}" for k, v in r.step_seconds.items())
-                click.echo(f"seconds per step: {parts}")
-            results.append((label, r))
-            click.echo(_summary_line(label, r))
-            click.echo(f"results: {r.out_dir} (metrics.jsonl, summary.json, validation/, checkpoints/, plots/, verl.log)")
-            if comparing:
-                from .compare import outcome_from_run
+                click.echo(f"error: {err}", err=True)
+                if not comparing:
+                    sys.exit(1)
+                # one failed run (a worker killed for memory, say) does not cost the others
+                failed.append(f"{label} ({run_dir / 'verl.log'})")
+                continue
+            except KeyboardInterrupt:
+                resume = " (the same command resumes the comparison)" if comparing else ""
+                click.echo(f"interrupted: verl and Ray stopped{resume}", err=True)
+                sys.exit(130)
+            finally:
+                run_lock.release()
+            if overall is not None:  # steps the bar did not see finish (the last poll) count now
+                overall.update(max(0, run_steps - (overall.n - before)))
+            parts = ", ".join(f"{k} {v:.2f}" for k, v in r.step_seconds.items())
+            click.echo(f"seconds per step: {parts}")
+        results.append((label, r))
+        click.echo(_summary_line(label, r))
+        click.echo(f"results: {r.out_dir} (metrics.jsonl, summary.json, validation/, checkpoints/, plots/, verl.log)")
+        if comparing:
+            from .compare import outcome_from_run
 
-                outcomes.append(outcome_from_run(name, run_seed, r))
+            outcomes.append(outcome_from_run(name, run_seed, r))
     if overall is not None:
         overall.close()
     if comparing and not outcomes:
