@@ -19,10 +19,10 @@ Laser-DE's repetition check, read token ids, as in their sources).
 
 Record encoding. verl averages every ``reward_extra_info`` key over the validation set, so the
 values are numbers: ``acc`` (1.0/0.0, verl's usual key, also what DAPO's ``filter_groups.metric=acc``
-reads), ``lw_length`` and ``lw_cap`` (tokens), ``lw_truncated`` (the cap cut the text) and one 0/1
+reads), ``lw_length`` and ``lw_cap`` (tokens), ``lw_truncated`` (cut off: the cap cut the text, or ℓ >= cap) and one 0/1
 flag per non-fast scorer path (``lw_math_verify``, ``lw_timeout``, ``lw_deferred``, ``lw_error``,
 ``lw_no_answer``; all zero means the Rust fast path decided). ``lw_no_answer`` and ``lw_truncated`` become the
-batch's ``has_answer`` and (with ℓ >= cap) ``truncated``, which format penalties read. ``lw_target_length`` is added only when the data row
+batch's ``has_answer`` and ``truncated``, which format penalties read. ``lw_target_length`` is added only when the data row
 carries a target length (L1/LCPO), ``lw_level`` only when it carries a difficulty level
 (``extra_info.level``: the demo task's, MATH's); NaN never appears.
 """
@@ -78,7 +78,7 @@ class ResponseRecord:
     correct: bool
     length: int
     cap: int
-    truncated: bool  # the scorer's cap cut the text
+    truncated: bool  # cut off: the scorer's cap cut the text, or the response reached its cap (ℓ >= cap)
     path: str = "rust"  # the scorer path that decided: rust, math_verify, timeout, deferred, error, no_answer
     target_length: float | None = None
     level: float | None = None
@@ -178,8 +178,11 @@ def grade_with(
 def record_from_grade(grade: GradeResult, length: int, cap: int, target_length: float | None = None,
                       level: float | None = None) -> dict[str, float]:
     """The ``reward_extra_info`` record of one graded response (``level``: the data row's
-    difficulty level, for the per-level metrics)."""
-    return ResponseRecord(bool(grade.correct), int(length), int(cap), bool(grade.truncated), grade.path,
+    difficulty level, for the per-level metrics). ``lw_truncated`` is 1 when the response was cut
+    off: the scorer's cap cut its text, or it stopped at its cap (ℓ >= cap), so verl's logged
+    ``lw_truncated`` means the same as ``lengthwise/truncation_rate``, in validation too."""
+    cut = bool(grade.truncated) or int(length) >= int(cap)
+    return ResponseRecord(bool(grade.correct), int(length), int(cap), cut, grade.path,
                           target_length, level).to_extra_info()
 
 

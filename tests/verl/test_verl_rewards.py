@@ -139,7 +139,11 @@ def test_answer_past_the_cap_does_not_count(verl_reward_manager, tokenizer, make
     _, manager = verl_reward_manager(laser_de_yaml)
     _, records, _ = score_batch(manager, tokenizer, make_response, batch=[("a", [(40, "7")])], cap=20)
     assert records[0]["acc"] == 0.0 and records[0]["lw_truncated"] == 1.0 and records[0]["lw_no_answer"] == 1.0
+    # at cap 40 the whole response fits, so it is graded right; it also reached its cap (ℓ = 40 >= 40),
+    # which counts as cut off, as in lengthwise/truncation_rate; at cap 41 it stopped below its cap
     _, records, _ = score_batch(manager, tokenizer, make_response, batch=[("a", [(40, "7")])], cap=40)
+    assert records[0]["acc"] == 1.0 and records[0]["lw_truncated"] == 1.0 and records[0]["lw_no_answer"] == 0.0
+    _, records, _ = score_batch(manager, tokenizer, make_response, batch=[("a", [(40, "7")])], cap=41)
     assert records[0]["acc"] == 1.0 and records[0]["lw_truncated"] == 0.0
 
 
