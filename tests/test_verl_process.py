@@ -39,8 +39,11 @@ DRIVER = textwrap.dedent("""
             os.setsid()
             time.sleep(600)
         os._exit(0)
-    # a process that ignores SIGTERM: only SIGKILL ends it
-    subprocess.Popen([py, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"])
+    # a process that ignores SIGTERM (only SIGKILL ends it) and maps a file in /dev/shm, as vLLM's
+    # message queues do: never unlinked when the process is killed
+    subprocess.Popen([py, "-c", "import mmap, os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                      "f = open('/dev/shm/' + os.environ['LW_SHM_NAME'], 'w+b'); f.truncate(4096); "
+                      "m = mmap.mmap(f.fileno(), 4096); time.sleep(600)"])
     print("driver up", flush=True)
     mode = sys.argv[1]
     if mode == "exit3":
@@ -73,7 +76,7 @@ LAUNCHER = textwrap.dedent("""
 def wait_gone(marked_processes):
     """wait_gone(marker, within_s) -> the processes of the tree still there after within_s."""
 
-    def wait_gone(marker: str, within_s: float) -> list[int]:
+    def _wait_gone(marker: str, within_s: float) -> list[int]:
         deadline = time.monotonic() + within_s
         while True:
             left = marked_processes(marker)
@@ -94,7 +97,7 @@ def run(tmp_path, marked_processes):
         driver.write_text(DRIVER)
         launcher.write_text(LAUNCHER)
         marker = uuid.uuid4().hex
-        env = dict(os.environ, LW_PROCESS_TEST=marker, PYTHONPATH=CORE)
+        env = dict(os.environ, LW_PROCESS_TEST=marker, PYTHONPATH=CORE, LW_SHM_NAME=f"lw-test-{marker}")
         log = tmp_path / "rün dir" / "verl.log"  # a space and a non-ASCII letter, as a results folder may have
         log.parent.mkdir(exist_ok=True)
         proc = subprocess.Popen([sys.executable, str(launcher), str(driver), mode, sigint, str(log)], env=env,
@@ -116,15 +119,45 @@ def run(tmp_path, marked_processes):
             except OSError:
                 pass
         proc.wait(timeout=30)
+        Path(f"/dev/shm/lw-test-{marker}").unlink(missing_ok=True)
 
 
 def test_sigkill_of_the_launcher_stops_the_whole_tree(run, wait_gone):
     proc, marker, log = run()
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-    # SIGTERM to all, SIGKILL to the one that ignores it after STOP_GRACE_S
-    assert wait_gone(marker, within_s=STOP_GRACE_S + 7) == []
-    assert log.read_text().startswith("driver up")  # the log was written by the kernel, not the launcher
+    # another run's file in /dev/shm, not in use at the stop: not ours, so it stays
+    decoy = Path(f"/dev/shm/lw-decoy-{marker}")
+    decoy.write_bytes(b"x")
+    try:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        # SIGTERM to all, SIGKILL to the one that ignores it after STOP_GRACE_S
+        assert wait_gone(marker, within_s=STOP_GRACE_S + 7) == []
+        assert log.read_text().startswith("driver up")  # the log was written by the kernel, not the launcher
+        # the tree's mapped /dev/shm file was unlinked once its last user was gone; the decoy was not
+        assert not Path(f"/dev/shm/lw-test-{marker}").exists()
+        assert decoy.exists()
+        assert f"removed 1 shared-memory file(s) the run left in /dev/shm: lw-test-{marker}" in log.read_text()
+    finally:
+        decoy.unlink(missing_ok=True)
+
+
+def test_a_shared_memory_file_still_in_use_is_left(tmp_path):
+    from lengthwise.verl_adapter.process import remove_orphaned_shm, shm_files_of
+
+    path = Path(f"/dev/shm/lw-inuse-{uuid.uuid4().hex}")
+    holder = subprocess.Popen([sys.executable, "-c", "import mmap, sys, time; f = open(sys.argv[1], 'w+b'); "
+                               "f.truncate(4096); m = mmap.mmap(f.fileno(), 4096); print('up', flush=True); "
+                               "time.sleep(60)", str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "up\n"
+        assert str(path) in shm_files_of([holder.pid])
+        assert remove_orphaned_shm({str(path)}) == [] and path.exists()  # mapped by a live process
+        holder.kill()
+        holder.wait(timeout=10)
+        assert remove_orphaned_shm({str(path)}) == [str(path)] and not path.exists()
+    finally:
+        holder.kill()
+        path.unlink(missing_ok=True)
 
 
 def test_sigkill_of_the_supervisor_takes_the_driver_with_it(run):

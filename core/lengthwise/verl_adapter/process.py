@@ -31,6 +31,12 @@ What guarantees each way of ending it:
   supervisor's process group (the driver turns it into KeyboardInterrupt and shuts Ray down; the
   supervisor ignores it), waits up to ``grace_s`` for the tree to end, then closes the lifeline
   (the hard stop above).
+* **Shared memory.** vLLM's message queues and multiprocessing's semaphores live in
+  ``/dev/shm`` and are unlinked only by a clean shutdown. While the run lives, the supervisor
+  notes every ``/dev/shm`` file its processes map or hold open (:func:`shm_files_of`, every
+  2 s and once more before the stop); after the tree is gone it unlinks those that no live
+  process uses (:func:`remove_orphaned_shm`). Never another run's files: only ones this run's
+  processes were seen using.
 * **The run's log.** The launcher opens ``log_path`` and hands it to the supervisor as stdout and
   stderr, which the driver inherits: verl's output, including what Ray forwards from its
   workers, is written there by the kernel from the first line, whoever dies first.
@@ -78,6 +84,7 @@ INTERRUPT_GRACE_S = 60.0
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _POLL_S = 0.5
+_SHM_SCAN_S = 2.0
 
 
 # ------------------------------------------------------------------ kernel helpers
@@ -132,6 +139,60 @@ def descendants(root: int) -> list[int] | None:
     return found
 
 
+SHM_DIR = "/dev/shm"
+
+
+def shm_files_of(pids: Sequence[int]) -> set[str]:
+    """The files under ``/dev/shm`` that ``pids`` have mapped or open (unlinked ones left out)."""
+    prefix = SHM_DIR + "/"
+    found: set[str] = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/maps", "rb") as f:
+                for line in f:
+                    at = line.find(b" " + prefix.encode())
+                    if at >= 0:
+                        path = os.fsdecode(line[at + 1 :].rstrip(b"\n"))
+                        if not path.endswith(" (deleted)"):
+                            found.add(path)
+        except OSError:  # gone meanwhile, or not ours
+            pass
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith(prefix) and not target.endswith(" (deleted)"):
+                found.add(target)
+    return found
+
+
+def remove_orphaned_shm(paths: set[str]) -> list[str]:
+    """Unlink those of ``paths`` that still exist and that no live process maps or holds open.
+
+    ``paths`` are the run's own files (:func:`shm_files_of` its processes while they ran), so
+    another run's files are never touched, even in use; one of ours still in use (a process that
+    escaped) is left. Returns the paths removed.
+    """
+    if not paths:
+        return []
+    parents = _parents() or {}
+    in_use = shm_files_of([pid for pid in parents if pid != os.getpid()])
+    removed = []
+    for path in sorted(paths - in_use):
+        try:
+            if os.path.isfile(path) and not os.path.islink(path):
+                os.unlink(path)
+                removed.append(path)
+        except OSError:
+            pass
+    return removed
+
+
 def _signal_all(pids: Sequence[int], sig: int) -> None:
     for pid in pids:
         try:
@@ -154,6 +215,19 @@ class _Supervisor:
         self.driver: subprocess.Popen | None = None
         self.driver_code: int | None = None
         self.stop_asked = False
+        self.shm_seen: set[str] = set()  # /dev/shm files the tree mapped or opened (removed if left behind)
+        self._next_shm_scan = 0.0
+
+    def _note_shm(self, now: float | None = None) -> None:
+        """Every :data:`_SHM_SCAN_S` (and before the stop): note the tree's /dev/shm files.
+
+        vLLM's message queues (``psm_*``) and multiprocessing's semaphores (``sem.mp-*``) are
+        unlinked only by a clean shutdown, which a stopped or failed run never has.
+        """
+        now = time.monotonic() if now is None else now
+        if now >= self._next_shm_scan:
+            self.shm_seen |= shm_files_of(descendants(self.me) or [])
+            self._next_shm_scan = now + _SHM_SCAN_S
 
     def _driver_setup(self) -> None:
         """``preexec_fn`` of the driver (runs in the child between fork and exec)."""
@@ -238,8 +312,15 @@ class _Supervisor:
                 self.stop_asked = True
                 break
             self._reap()
+            self._note_shm()
+        self._next_shm_scan = 0.0
+        self._note_shm()
         self.stop_tree()
         self._reap()
+        removed = remove_orphaned_shm(self.shm_seen)
+        if removed:  # to verl.log, where the run's own output goes
+            print(f"lengthwise: removed {len(removed)} shared-memory file(s) the run left in {SHM_DIR}: "
+                  f"{', '.join(os.path.basename(p) for p in removed)}", file=sys.stderr, flush=True)
         if self.driver_code is None:
             return 128 + signal.SIGKILL
         return self.driver_code if self.driver_code >= 0 else 128 - self.driver_code

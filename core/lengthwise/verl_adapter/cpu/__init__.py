@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["MODULE", "ENV", "ROLLOUT_NAME", "TRAINER_MODE", "register", "cpu_overrides"]
+__all__ = ["MODULE", "ENV", "ROLLOUT_NAME", "TRAINER_MODE", "KV_CACHE_BYTES", "VLLM_WORKER_EXTENSION", "register",
+           "cpu_overrides", "vllm_cpu_overrides"]
 
 #: This package's import path (the value of VERL_USE_EXTERNAL_MODULES).
 MODULE = __name__
@@ -36,6 +37,13 @@ ROLLOUT_NAME = "hf"
 TRAINER_MODE = "lengthwise_cpu"
 #: The environment every process of a CPU run needs.
 ENV = {"VERL_PLATFORM": "cpu", "VERL_USE_EXTERNAL_MODULES": MODULE}
+
+#: Host memory for vLLM's KV cache on a CPU. 1 GiB: the demo model's 64 sequences of 192 tokens
+#: need under 10 MiB; a 1.5B model's long rollouts need more (raise it with
+#: ``+actor_rollout_ref.rollout.engine_kwargs.vllm.kv_cache_memory_bytes=…``).
+KV_CACHE_BYTES = 1 << 30
+#: ``engine_kwargs.vllm.worker_extension_cls`` of a CPU run (imported only inside vLLM's workers).
+VLLM_WORKER_EXTENSION = f"{MODULE}.vllm.CPUWorkerExtension"
 
 _registered = False
 
@@ -82,6 +90,22 @@ def cpu_overrides(n_ranks: int = 1) -> dict[str, object]:
         "+trainer.v1.sampler.sampler_kwargs.poll_interval": 0.05,
         "+ray_kwargs.ray_init.num_gpus": n_ranks,
         "+ray_kwargs.ray_init.num_cpus": 32,
+    }
+
+
+def vllm_cpu_overrides() -> dict[str, object]:
+    """verl keys for verl's own vLLM rollout on a CPU, on top of :func:`cpu_overrides` (:mod:`.vllm`: why).
+
+    Sleep mode off (vLLM's ``ModelConfig`` refuses it off CUDA; the key is not in verl's rollout
+    yaml, hence ``+``), a KV cache of :data:`KV_CACHE_BYTES` (on the CPU backend
+    ``gpu_memory_utilization`` reserves that share of host RAM) and the worker extension that keeps
+    verl's weight sync working.
+    """
+    return {
+        "actor_rollout_ref.rollout.name": "vllm",
+        "+actor_rollout_ref.rollout.enable_sleep_mode": False,
+        "+actor_rollout_ref.rollout.engine_kwargs.vllm.kv_cache_memory_bytes": KV_CACHE_BYTES,
+        "+actor_rollout_ref.rollout.engine_kwargs.vllm.worker_extension_cls": VLLM_WORKER_EXTENSION,
     }
 
 
