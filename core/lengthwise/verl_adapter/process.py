@@ -35,8 +35,12 @@ What guarantees each way of ending it:
   ``/dev/shm`` and are unlinked only by a clean shutdown. While the run lives, the supervisor
   notes every ``/dev/shm`` file its processes map or hold open (:func:`shm_files_of`, every
   2 s and once more before the stop); after the tree is gone it unlinks those that no live
-  process uses (:func:`remove_orphaned_shm`). Never another run's files: only ones this run's
-  processes were seen using.
+  process uses (:func:`remove_orphaned_shm`), with verl's weight buckets (``verl_weights_*``)
+  created since the run started. Never another run's files in use, nor files of other programs.
+* **A failure verl cannot see end** (vLLM's engine dead while verl waits on it):
+  :func:`report_fatal` from inside the run writes the cause to the file :data:`FATAL_ENV` names;
+  the supervisor sees it within a poll, stops the tree, and the launcher reports the cause
+  (:func:`fatal_cause`) as its one error line.
 * **The run's log.** The launcher opens ``log_path`` and hands it to the supervisor as stdout and
   stderr, which the driver inherits: verl's output, including what Ray forwards from its
   workers, is written there by the kernel from the first line, whoever dies first.
@@ -74,6 +78,9 @@ __all__ = [
     "run_verl",
     "stop_signals_interrupt",
     "descendants",
+    "FATAL_ENV",
+    "report_fatal",
+    "fatal_cause",
 ]
 
 #: Seconds between SIGTERM and SIGKILL when the supervisor stops the tree.
@@ -139,7 +146,56 @@ def descendants(root: int) -> list[int] | None:
     return found
 
 
+#: The environment variable naming a run's fatal-error file (set by :class:`VerlProcess`; every
+#: process of the run inherits it, Ray's workers and vLLM's included).
+FATAL_ENV = "LENGTHWISE_FATAL_FILE"
+
+
+def report_fatal(message: str) -> bool:
+    """From anywhere inside a run: record ``message`` as the run's cause of failure and stop it.
+
+    For failures verl cannot see end: an error in vLLM's weight sync kills the engine while
+    verl's sender waits for it forever. The supervisor, which watches the file, stops the whole
+    tree within a second, and the launcher prints ``message`` as its one ``error:`` line. The
+    first report wins; outside a supervised run (no :data:`FATAL_ENV`) this does nothing and
+    returns False.
+    """
+    path = os.environ.get(FATAL_ENV)
+    if not path:
+        return False
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return True
+    except OSError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(" ".join(message.split()) + "\n")
+    return True
+
+
+def fatal_cause(log_path: Path) -> str | None:
+    """The cause a process of the run reported with :func:`report_fatal`, if any."""
+    try:
+        return _fatal_path(log_path).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _fatal_path(log_path: Path) -> Path:
+    return Path(log_path).with_name(Path(log_path).name + ".fatal")
+
+
 SHM_DIR = "/dev/shm"
+#: The name prefix of verl's shared-memory weight buckets (verl/workers/rollout/vllm_rollout/bucketed_weight_transfer.py).
+VERL_BUCKET = "verl_weights_"
+
+
+def _listdir(path: str) -> set[str]:
+    try:
+        return set(os.listdir(path))
+    except OSError:
+        return set()
 
 
 def shm_files_of(pids: Sequence[int]) -> set[str]:
@@ -217,6 +273,7 @@ class _Supervisor:
         self.stop_asked = False
         self.shm_seen: set[str] = set()  # /dev/shm files the tree mapped or opened (removed if left behind)
         self._next_shm_scan = 0.0
+        self.shm_before = _listdir(SHM_DIR)
 
     def _note_shm(self, now: float | None = None) -> None:
         """Every :data:`_SHM_SCAN_S` (and before the stop): note the tree's /dev/shm files.
@@ -307,20 +364,31 @@ class _Supervisor:
         except OSError as err:
             print(f"error: cannot start verl ({self.argv[0]}): {err}", file=sys.stderr, flush=True)
             return 127
+        fatal = os.environ.get(FATAL_ENV)
+        stopped_by_fatal = False
         while self.driver_code is None and not self.stop_asked:
             if self._lifeline_closed(_POLL_S):
                 self.stop_asked = True
                 break
             self._reap()
             self._note_shm()
+            if fatal and os.path.exists(fatal):  # a process of the run reported why it cannot go on
+                print(f"lengthwise: stopping the run: {Path(fatal).read_text(errors='replace').strip()}",
+                      file=sys.stderr, flush=True)
+                self.stop_asked = stopped_by_fatal = True
         self._next_shm_scan = 0.0
         self._note_shm()
         self.stop_tree()
         self._reap()
-        removed = remove_orphaned_shm(self.shm_seen)
+        # verl's weight buckets (verl_weights_<uuid>, always meant to be unlinked) may live between
+        # two scans when a sync fails: new ones since the start count as the run's too
+        buckets = {os.path.join(SHM_DIR, n) for n in _listdir(SHM_DIR) - self.shm_before if n.startswith(VERL_BUCKET)}
+        removed = remove_orphaned_shm(self.shm_seen | buckets)
         if removed:  # to verl.log, where the run's own output goes
             print(f"lengthwise: removed {len(removed)} shared-memory file(s) the run left in {SHM_DIR}: "
                   f"{', '.join(os.path.basename(p) for p in removed)}", file=sys.stderr, flush=True)
+        if stopped_by_fatal:  # the driver's own code is the stop's signal: the run failed
+            return 1
         if self.driver_code is None:
             return 128 + signal.SIGKILL
         return self.driver_code if self.driver_code >= 0 else 128 - self.driver_code
@@ -358,8 +426,11 @@ class VerlProcess:
             from .run_lock import held_lock_fds
 
             keep_fds = held_lock_fds()
-        lifeline_r, self._lifeline_w = os.pipe()  # both ends close on exec: only the supervisor gets r
         self.log_path = Path(log_path)
+        fatal = _fatal_path(self.log_path)
+        fatal.unlink(missing_ok=True)  # a previous run's
+        env = dict(os.environ if env is None else env, **{FATAL_ENV: str(fatal)})
+        lifeline_r, self._lifeline_w = os.pipe()  # both ends close on exec: only the supervisor gets r
         try:
             log = open(self.log_path, "ab" if append else "wb")
         except OSError:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["VLLM_VERSION", "CPUWorkerExtension", "restore_dropped_linear_weights"]
+__all__ = ["VLLM_VERSION", "CPUWorkerExtension", "restore_dropped_linear_weights", "root_cause"]
 
 #: The vLLM release whose CPU internals :func:`restore_dropped_linear_weights` relies on (verl 0.9.1's pin).
 VLLM_VERSION = "0.24.0"
@@ -96,12 +96,42 @@ _check_vllm_version()
 from verl.workers.rollout.vllm_rollout.utils import vLLMColocateWorkerExtension  # noqa: E402
 
 
+def root_cause(err: BaseException) -> BaseException:
+    """The first exception of ``err``'s chain: an error raised while handling another (verl's
+    receiver cleanup raises ``BufferError: cannot close exported pointers exist`` over the real
+    load error) leads back to the one that started it."""
+    seen = {id(err)}
+    while True:
+        nxt = err.__cause__ or err.__context__
+        if nxt is None or id(nxt) in seen:
+            return err
+        seen.add(id(nxt))
+        err = nxt
+
+
 class CPUWorkerExtension(vLLMColocateWorkerExtension):
-    """verl's colocated vLLM worker extension, with the dropped CPU Linear weights restored before each sync."""
+    """verl's colocated vLLM worker extension, with the dropped CPU Linear weights restored before each sync.
+
+    A failed sync is reported to the run's supervisor (:func:`..process.report_fatal`) with its
+    root cause, because verl cannot see it end: the engine core dies, verl's sender waits for an
+    acknowledgement that never comes, and the run would hang with its memory held.
+    """
+
+    def restore_dropped_weights(self, model: Any) -> int:
+        """:func:`restore_dropped_linear_weights` (a method, so a test can break the sync on purpose)."""
+        return restore_dropped_linear_weights(model)
 
     def update_weights_from_ipc(self, peft_config: dict | None = None, base_sync_done: bool = False,
                                 use_shm: bool = False) -> None:
-        """:func:`restore_dropped_linear_weights` on every model verl syncs, then verl's own sync."""
-        for model in self._iter_all_models():
-            restore_dropped_linear_weights(model)
-        return super().update_weights_from_ipc(peft_config=peft_config, base_sync_done=base_sync_done, use_shm=use_shm)
+        """Restore the dropped weights of every model verl syncs, then verl's own sync."""
+        try:
+            for model in self._iter_all_models():
+                self.restore_dropped_weights(model)
+            return super().update_weights_from_ipc(peft_config=peft_config, base_sync_done=base_sync_done,
+                                                   use_shm=use_shm)
+        except BaseException as err:
+            from ..process import report_fatal
+
+            cause = root_cause(err)
+            report_fatal(f"vLLM's weight sync failed: {type(cause).__name__}: {cause}")
+            raise
