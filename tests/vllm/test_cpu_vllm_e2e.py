@@ -129,6 +129,9 @@ def test_validation_responses_that_stop_at_the_cap_count_as_truncated(trained):
 
 
 def test_a_broken_weight_sync_fails_fast_in_one_line_and_leaves_nothing(tmp_path, marked_processes):
+    from lengthwise.demo.assets import prepare_tiny_assets
+
+    prepare_tiny_assets()  # the tiny model's first use warms it up (minutes): not part of the timing
     marker = uuid.uuid4().hex
     shm_before = _shm()
     # NoRestore: lengthwise's extension minus the restore of the dropped weights (tests/vllm/broken_sync.py)
