@@ -96,3 +96,14 @@ def test_one_run_is_not_measured(tmp_path):
     rows = [{K.STEP: 0, K.reward_key("exploration_rate"): 0.5}]
     (sig,) = measure_signatures([_run(tmp_path, "laser-de", 0, rows, {"training": {"train_batch_size": 1, "rollout_n": 2}})])[1:]
     assert sig.status == "not measured" and sig.runs == 1
+
+
+def test_a_bonus_paid_in_one_run_only_is_absent_with_the_counts(tmp_path):
+    cfg = {"training": {"train_batch_size": 2, "rollout_n": 4}}  # 8 responses a step
+    paid = [{K.STEP: 0, K.reward_key("exploration_rate"): 0.5}]  # 0.5 x 8 = 4 responses
+    unpaid = [{K.STEP: 0, K.reward_key("exploration_rate"): 0.0}]
+    outs = [_run(tmp_path, "laser-de", 0, paid, cfg), _run(tmp_path, "laser-de", 1, unpaid, cfg)]
+    bonus = {s.behaviour: s for s in measure_signatures(outs)}["Laser-DE exploration bonus paid"]
+    # mean 2, Student t over (4, 0) reaches below 0: absent, and the explanation says what was paid
+    assert bonus.value == 2 and bonus.status == "absent"
+    assert bonus.explanation == "paid in 1 of 2 runs, not beyond run-to-run noise; responses per run: 4, 0"

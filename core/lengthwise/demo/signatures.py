@@ -278,7 +278,13 @@ def _exploration(config: str, runs: Sequence[Any]) -> list[Signature]:
         counts.append(float(sum(rate * per_step for rate in rates if rate is not None)))
     m, lo, hi, n = _interval(counts)
     status = _status(lo, hi, n, "above")
-    expl = "" if status != "absent" else "no wrong answer ran past its bucket's target without repeating itself"
+    if status != "absent":
+        expl = ""
+    elif not any(counts):
+        expl = "no wrong answer ran past its bucket's target without repeating itself"
+    else:  # paid, but not in every run alike: the interval over runs reaches 0
+        expl = (f"paid in {sum(c > 0 for c in counts)} of {n} runs, not beyond run-to-run noise; responses per run: "
+                + ", ".join(f"{c:.0f}" for c in counts))
     return [Signature("Laser-DE exploration bonus paid", config, "responses with the bonus per run", m, lo, hi, n, status, expl)]
 
 
