@@ -178,7 +178,8 @@ def test_alias_bomb_never_reaches_train(tmp_path):
 
 @pytest.mark.parametrize("words, cword, expected", [
     ("lengthwise strategies siri-c", 2, ["plain,siri-cosine"]),
-    ("lengthwise check a.yaml training.rollout", 3, ["plain,training.rollout_n="]),
+    ("lengthwise check a.yaml training.rollout_", 3, ["plain,training.rollout_n="]),
+    ("lengthwise check a.yaml training.rollou", 3, ["plain,training.rollout=", "plain,training.rollout_n="]),
     ("lengthwise check conf", 2, ["file,conf"]),
 ])
 def test_shell_completion_of_strategy_names_and_keys(words, cword, expected):

@@ -88,8 +88,10 @@ def test_dry_run_accepts_each_paper_config(dry_runs, stem):
     sched = lengthwise.build_strategies(lw).schedule
     assert cfg["data"]["max_response_length"] == sched.max_cap
     assert cfg["actor_rollout_ref"]["rollout"]["response_length"] == sched.max_cap
-    cpu = lw.training.device == "cpu"  # configs/cpu-tiny.yaml: verl on the CPU backend
-    assert cfg["actor_rollout_ref"]["rollout"]["name"] == ("hf" if cpu else "vllm")
+    cpu = lw.training.device == "cpu"  # configs/cpu-tiny*.yaml: verl on the CPU backend
+    # HF rollout on CPU unless the config asks for verl's vLLM one (cpu-tiny-vllm.yaml); vLLM on GPU
+    assert cfg["actor_rollout_ref"]["rollout"]["name"] == ("vllm" if not cpu or lw.training.rollout == "vllm" else "hf")
+    assert cfg["actor_rollout_ref"]["rollout"].get("enable_sleep_mode", True) == (not cpu or lw.training.rollout != "vllm")
     assert cfg["trainer"]["v1"]["trainer_mode"] == ("lengthwise_cpu" if cpu else "sync")
     boosted = lw.training.correct_sample_advantage_boost > 0  # DLER: lengthwise's estimator around verl's
     assert cfg["algorithm"]["adv_estimator"] == ("lengthwise_correct_boost" if boosted else lw.training.adv_estimator)
