@@ -35,8 +35,9 @@ What guarantees each way of ending it:
   ``/dev/shm`` and are unlinked only by a clean shutdown. While the run lives, the supervisor
   notes every ``/dev/shm`` file its processes map or hold open (:func:`shm_files_of`, every
   2 s and once more before the stop); after the tree is gone it unlinks those that no live
-  process uses (:func:`remove_orphaned_shm`), with verl's weight buckets (``verl_weights_*``)
-  created since the run started. Never another run's files in use, nor files of other programs.
+  process uses (:func:`remove_orphaned_shm`), with the transient ones created since the run
+  started that no process uses (verl's ``verl_weights_*`` buckets, Python's ``psm_*`` and
+  ``sem.mp-*``: made between two scans or in the shutdown). Never a file in use.
 * **A failure verl cannot see end** (vLLM's engine dead while verl waits on it):
   :func:`report_fatal` from inside the run writes the cause to the file :data:`FATAL_ENV` names;
   the supervisor sees it within a poll, stops the tree, and the launcher reports the cause
@@ -189,6 +190,9 @@ def _fatal_path(log_path: Path) -> Path:
 SHM_DIR = "/dev/shm"
 #: The name prefix of verl's shared-memory weight buckets (verl/workers/rollout/vllm_rollout/bucketed_weight_transfer.py).
 VERL_BUCKET = "verl_weights_"
+#: Names of /dev/shm files that exist only while a process uses them: verl's weight buckets,
+#: Python's ``shared_memory`` segments and ``multiprocessing`` semaphores (spawn context).
+_TRANSIENT = (VERL_BUCKET, "psm_", "sem.mp-")
 
 
 def _listdir(path: str) -> set[str]:
@@ -380,10 +384,11 @@ class _Supervisor:
         self._note_shm()
         self.stop_tree()
         self._reap()
-        # verl's weight buckets (verl_weights_<uuid>, always meant to be unlinked) may live between
-        # two scans when a sync fails: new ones since the start count as the run's too
-        buckets = {os.path.join(SHM_DIR, n) for n in _listdir(SHM_DIR) - self.shm_before if n.startswith(VERL_BUCKET)}
-        removed = remove_orphaned_shm(self.shm_seen | buckets)
+        # Files made between two scans, or in the shutdown after the last one (a semaphore of a
+        # worker spawned then): new ones since the start with the names only verl's weight buckets
+        # and Python's multiprocessing give (always meant to be unlinked) count as the run's too
+        made = {os.path.join(SHM_DIR, n) for n in _listdir(SHM_DIR) - self.shm_before if n.startswith(_TRANSIENT)}
+        removed = remove_orphaned_shm(self.shm_seen | made)
         if removed:  # to verl.log, where the run's own output goes
             print(f"lengthwise: removed {len(removed)} shared-memory file(s) the run left in {SHM_DIR}: "
                   f"{', '.join(os.path.basename(p) for p in removed)}", file=sys.stderr, flush=True)
